@@ -1,0 +1,40 @@
+"""HMAC-SHA256 authentication for the SOLAPI CRM Core API.
+
+Client side: :class:`HmacAuth` (httpx), :class:`~auth_plugin.requests_auth.HmacRequestsAuth`
+(requests), :func:`sign_request`. Server side: :class:`Verifier`.
+
+>>> import httpx
+>>> from auth_plugin import HmacAuth
+>>> client = httpx.Client(auth=HmacAuth("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET"))
+"""
+
+from auth_plugin.credentials import Credentials, MissingCredentialsError
+from auth_plugin.errors import AuthError, ErrorCode
+from auth_plugin.httpx_auth import HmacAuth
+from auth_plugin.signing import (
+    AuthorizationHeader,
+    compute_signature,
+    new_date,
+    new_salt,
+    parse_header,
+    sign_request,
+)
+from auth_plugin.verification import ReplayCache, VerifiedRequest, Verifier, verify_signature
+
+__all__ = [
+    "AuthError",
+    "AuthorizationHeader",
+    "Credentials",
+    "ErrorCode",
+    "HmacAuth",
+    "MissingCredentialsError",
+    "ReplayCache",
+    "VerifiedRequest",
+    "Verifier",
+    "compute_signature",
+    "new_date",
+    "new_salt",
+    "parse_header",
+    "sign_request",
+    "verify_signature",
+]

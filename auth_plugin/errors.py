@@ -1,0 +1,31 @@
+"""The errors of authentication, named by the API's own errorCodes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """The errorCodes the API answers an authentication failure with."""
+
+    UNAUTHORIZED = "Unauthorized"
+    INVALID_API_KEY = "InvalidAPIKey"
+    SIGNATURE_DOES_NOT_MATCH = "SignatureDoesNotMatch"
+    REQUEST_TIME_TOO_SKEWED = "RequestTimeTooSkewed"
+    DUPLICATED_SIGNATURE = "DuplicatedSignature"
+    TOO_MANY_REQUESTS = "TooManyRequests"
+
+
+class AuthError(Exception):
+    """A request the API would refuse, with its errorCode.
+
+    The message never holds the API secret.
+
+    >>> str(AuthError(ErrorCode.UNAUTHORIZED, "Authorization header is missing"))
+    'Unauthorized: Authorization header is missing'
+    """
+
+    def __init__(self, error_code: ErrorCode, message: str) -> None:
+        super().__init__(f"{error_code.value}: {message}")
+        self.error_code = error_code
+        self.message = message

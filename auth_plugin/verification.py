@@ -1,0 +1,172 @@
+"""Server-side verification of ``Authorization`` headers, as CRM Core does it."""
+
+from __future__ import annotations
+
+import heapq
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from auth_plugin.errors import AuthError, ErrorCode
+from auth_plugin.signing import check_salt, compute_signature, parse_date, parse_header
+
+#: The server refuses dates further than this from its clock, and remembers
+#: accepted signatures this long.
+WINDOW = timedelta(minutes=15)
+#: Default bound of the replay cache (about 20 MB at the bound).
+DEFAULT_MAX_ENTRIES = 100_000
+
+Clock = Callable[[], datetime]
+SecretLookup = Callable[[str], str | None]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+class ReplayCache:
+    """Signatures accepted within the window; thread-safe and bounded.
+
+    Each entry expires when the date it was signed with leaves the window
+    (``date + WINDOW``): after that the skew check refuses the signature
+    anyway, so forgetting it is safe.
+
+    Bound: at most ``max_entries`` live entries. Only requests that carry a
+    *valid* signature are remembered, so only a holder of a secret can fill
+    the cache. When it is full even after dropping expired entries, further
+    signatures are refused with ``TooManyRequests`` until entries expire:
+    the cache fails closed, it never forgets a live signature early (which
+    would let a replay through).
+
+    >>> cache = ReplayCache(max_entries=2)
+    >>> now = datetime(2026, 4, 23, tzinfo=UTC)
+    >>> cache.remember("ab" * 32, expires=now + WINDOW, now=now)
+    >>> cache.remember("ab" * 32, expires=now + WINDOW, now=now)
+    Traceback (most recent call last):
+    ...
+    auth_plugin.errors.AuthError: DuplicatedSignature: this signature has already been used
+    """
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
+        self._expiry_by_signature: dict[bytes, datetime] = {}
+        self._expiry_heap: list[tuple[datetime, bytes]] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._expiry_by_signature)
+
+    def remember(self, signature: str, *, expires: datetime, now: datetime) -> None:
+        """Record ``signature``; raise ``DuplicatedSignature`` if it is live already."""
+        key = _signature_key(signature)
+        with self._lock:
+            self._drop_expired(now)
+            if key in self._expiry_by_signature:
+                raise AuthError(
+                    ErrorCode.DUPLICATED_SIGNATURE, "this signature has already been used"
+                )
+            if len(self._expiry_by_signature) >= self.max_entries:
+                raise AuthError(
+                    ErrorCode.TOO_MANY_REQUESTS,
+                    "too many signed requests within 15 minutes; retry later",
+                )
+            self._expiry_by_signature[key] = expires
+            heapq.heappush(self._expiry_heap, (expires, key))
+
+    def _drop_expired(self, now: datetime) -> None:
+        heap = self._expiry_heap
+        while heap and heap[0][0] < now:
+            _, key = heapq.heappop(heap)
+            del self._expiry_by_signature[key]
+
+
+def _signature_key(signature: str) -> bytes:
+    # 32 raw bytes instead of a 64-character str: less than half the memory.
+    # Only verified (hence hex) signatures reach the cache.
+    return bytes.fromhex(signature)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedRequest:
+    """What a successful verification tells the server."""
+
+    api_key: str
+    date: datetime
+
+
+class Verifier:
+    """Accepts or refuses ``Authorization`` header values.
+
+    ``lookup_secret`` maps an API key to its secret (``None`` for an unknown
+    key); ``clock`` is the server's clock. Checks run in the order the API
+    reports them: header syntax, salt and date (``Unauthorized``), key
+    (``InvalidAPIKey``), signature (``SignatureDoesNotMatch``), skew
+    (``RequestTimeTooSkewed``), replay (``DuplicatedSignature``).
+
+    >>> verifier = Verifier({"NCSXXXXXXXXXXXXX": "YOUR_API_SECRET"}.get,
+    ...                     clock=lambda: datetime(2026, 4, 23, 8, 20, tzinfo=UTC))
+    >>> from auth_plugin.signing import sign_request
+    >>> header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET",
+    ...                       date="2026-04-23T08:15:30Z", salt="0123456789abcdef")
+    >>> verifier.verify(header).api_key
+    'NCSXXXXXXXXXXXXX'
+    """
+
+    def __init__(
+        self,
+        lookup_secret: SecretLookup,
+        *,
+        clock: Clock = utc_now,
+        replay_cache: ReplayCache | None = None,
+        window: timedelta = WINDOW,
+    ) -> None:
+        self._lookup_secret = lookup_secret
+        self._clock = clock
+        self._replay_cache = replay_cache if replay_cache is not None else ReplayCache()
+        self._window = window
+
+    def __repr__(self) -> str:
+        return f"Verifier(window={self._window}, replay_cache={len(self._replay_cache)} entries)"
+
+    def verify(self, header_value: str | None) -> VerifiedRequest:
+        """Verify one header value; raise :class:`AuthError` to refuse it."""
+        header = parse_header(header_value)
+        check_salt(header.salt)
+        signed_at = parse_date(header.date)
+        secret = self._lookup_secret(header.api_key)
+        if secret is None:
+            raise AuthError(ErrorCode.INVALID_API_KEY, "unknown API key")
+        expected = compute_signature(secret, header.date, header.salt)
+        if not hmac.compare_digest(expected.encode(), header.signature.encode("utf-8", "replace")):
+            raise AuthError(
+                ErrorCode.SIGNATURE_DOES_NOT_MATCH,
+                "signature is not the lowercase hex HMAC-SHA256 of date + salt",
+            )
+        now = self._clock()
+        if abs(now - signed_at) > self._window:
+            raise AuthError(
+                ErrorCode.REQUEST_TIME_TOO_SKEWED,
+                f"date is more than {int(self._window.total_seconds() // 60)} minutes "
+                "from the server's clock",
+            )
+        self._replay_cache.remember(header.signature, expires=signed_at + self._window, now=now)
+        return VerifiedRequest(api_key=header.api_key, date=signed_at)
+
+
+def verify_signature(
+    header_value: str | None,
+    lookup_secret: SecretLookup,
+    *,
+    now: datetime,
+    replay_cache: ReplayCache,
+) -> VerifiedRequest:
+    """Functional form of :meth:`Verifier.verify` for a single check."""
+    return Verifier(lookup_secret, clock=lambda: now, replay_cache=replay_cache).verify(
+        header_value
+    )
