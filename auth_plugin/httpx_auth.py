@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 
 import httpx
 
@@ -13,10 +13,13 @@ from auth_plugin.signing import new_date, new_salt, sign_request
 class HmacAuth(httpx.Auth):
     """An :class:`httpx.Auth` that signs each request with a fresh date and salt.
 
-    httpx runs the auth flow for every request it sends, redirects included,
-    and the client factory re-sends retries through it, so no signature is
-    ever sent twice (the API refuses a re-used one as ``DuplicatedSignature``).
-    One instance serves both ``httpx.Client`` and ``httpx.AsyncClient``.
+    httpx runs the auth flow for every request a client sends, and the client
+    factory re-sends retries through it, so no signature is sent twice (the
+    API refuses a re-used one as ``DuplicatedSignature``). httpx follows
+    redirects *inside* one auth flow, copying the header; to re-sign each
+    redirect hop as well, also pass ``event_hooks=auth.event_hooks()`` (or
+    ``auth.async_event_hooks()``), as :func:`auth_plugin.client.create_client`
+    does. One instance serves both ``httpx.Client`` and ``httpx.AsyncClient``.
 
     >>> auth = HmacAuth("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
     >>> auth
@@ -61,3 +64,20 @@ class HmacAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self.authorization_header()
         yield request
+
+    def event_hooks(self) -> dict[str, list[Callable[[httpx.Request], None]]]:
+        """Request hooks for ``httpx.Client`` that re-sign every redirect hop."""
+        return {"request": [self._resign_hop]}
+
+    def async_event_hooks(self) -> dict[str, list[Callable[[httpx.Request], Awaitable[None]]]]:
+        """Request hooks for ``httpx.AsyncClient`` that re-sign every redirect hop."""
+
+        async def resign(request: httpx.Request) -> None:
+            self._resign_hop(request)
+
+        return {"request": [resign]}
+
+    def _resign_hop(self, request: httpx.Request) -> None:
+        # httpx drops the header on a cross-origin redirect: never add it back there.
+        if "Authorization" in request.headers:
+            request.headers["Authorization"] = self.authorization_header()

@@ -1,0 +1,56 @@
+"""The API secret never shows in a repr, str, log line or exception."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from auth_plugin import AuthError, Credentials, HmacAuth, MissingCredentialsError, Verifier, sign_request
+from auth_plugin.requests_auth import HmacRequestsAuth
+
+SECRET = "s3cr3t-VALUE-never-shown"
+
+
+def test_reprs_hide_the_secret() -> None:
+    for thing in (
+        Credentials("NCSXXXXXXXXXXXXX", SECRET),
+        HmacAuth("NCSXXXXXXXXXXXXX", SECRET),
+        HmacRequestsAuth("NCSXXXXXXXXXXXXX", SECRET),
+        Verifier({"NCSXXXXXXXXXXXXX": SECRET}.get),
+    ):
+        assert SECRET not in repr(thing)
+        assert SECRET not in str(thing)
+
+
+def test_verifier_errors_do_not_carry_the_secret() -> None:
+    verifier = Verifier({"NCSXXXXXXXXXXXXX": SECRET}.get)
+    for header in (
+        sign_request("NCSXXXXXXXXXXXXX", "wrong-secret"),
+        sign_request("NCSXXXXXXXXXXXXX", SECRET, date="2020-01-01T00:00:00Z"),
+        f"HMAC-SHA256 apiKey=NCSXXXXXXXXXXXXX, date=x, salt={SECRET}, signature=x",
+    ):
+        with pytest.raises(AuthError) as caught:
+            verifier.verify(header)
+        assert SECRET not in str(caught.value)
+        assert SECRET not in repr(caught.value.args)
+
+
+def test_missing_credentials_message_names_variables_not_values() -> None:
+    with pytest.raises(MissingCredentialsError) as caught:
+        Credentials.from_env({"SOLAPI_API_SECRET": SECRET})
+    assert SECRET not in str(caught.value)
+
+
+def test_httpx_debug_logs_do_not_show_the_secret(caplog: pytest.LogCaptureFixture) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    caplog.set_level(logging.DEBUG)
+    auth = HmacAuth("NCSXXXXXXXXXXXXX", SECRET)
+    with httpx.Client(transport=httpx.MockTransport(handler), auth=auth) as client:
+        client.post("https://api.solapi.com/crm-core/v1/properties", json={})
+    logging.getLogger("test").debug("auth in use: %r", auth)
+    assert caplog.records
+    assert SECRET not in caplog.text

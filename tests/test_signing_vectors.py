@@ -1,0 +1,82 @@
+"""Fixed vectors checked against the seeds' own algorithms, at test time.
+
+The curl sample signs with ``openssl dgst -sha256 -hmac``; the Node sample
+with ``crypto.createHmac('sha256', secret)``. Each vector is signed by our
+code and by the seed's tool, and both must agree.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from auth_plugin import compute_signature, parse_header, sign_request
+
+SECRET = "YOUR_API_SECRET"
+VECTORS = [
+    ("2026-04-23T08:15:30.123Z", "0123456789abcdef0123456789abcdef"),  # Node toISOString()
+    ("2026-04-23T08:15:30Z", "f3a9c2b1d4e5f6a7b8c9d0e1f2a3b4c5"),  # the Python sample
+    ("2026-04-23T17:15:30.123+09:00", "AbCdEfGhIjKlMnOpQrStUvWxYz012345"),  # Node SDK
+    ("2026-04-23T17:15:30+09:00", "abcdefabcdef"),  # offset, 12-character salt
+]
+
+
+def openssl_signature(secret: str, date: str, salt: str) -> str:
+    # The curl sample: echo -n "${DATE}${SALT}" | openssl dgst -sha256 -hmac "${API_SECRET}"
+    result = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-hmac", secret],
+        input=(date + salt).encode(),
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout.decode().split()[-1]
+
+
+def node_signature(secret: str, date: str, salt: str) -> str:
+    script = (
+        "const crypto = require('crypto');"
+        "const [secret, date, salt] = process.argv.slice(1);"
+        "process.stdout.write(crypto.createHmac('sha256', secret).update(date + salt).digest('hex'));"
+    )
+    result = subprocess.run(
+        ["node", "-e", script, secret, date, salt], capture_output=True, check=True, text=True
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize(("date", "salt"), VECTORS)
+def test_matches_openssl_pipeline_of_curl_sample(date: str, salt: str) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl binary not installed: the curl sample's signer is unavailable")
+    assert compute_signature(SECRET, date, salt) == openssl_signature(SECRET, date, salt)
+
+
+@pytest.mark.parametrize(("date", "salt"), VECTORS)
+def test_matches_node_crypto_of_node_sample(date: str, salt: str) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node binary not installed: the Node sample's signer is unavailable")
+    assert compute_signature(SECRET, date, salt) == node_signature(SECRET, date, salt)
+
+
+@pytest.mark.parametrize(("date", "salt"), VECTORS)
+def test_header_carries_the_parts_in_the_documented_layout(date: str, salt: str) -> None:
+    value = sign_request("NCSXXXXXXXXXXXXX", SECRET, date=date, salt=salt)
+    signature = compute_signature(SECRET, date, salt)
+    assert value == (
+        f"HMAC-SHA256 apiKey=NCSXXXXXXXXXXXXX, date={date}, salt={salt}, signature={signature}"
+    )
+    assert parse_header(value).signature == signature
+    assert signature == signature.lower()
+    assert len(signature) == 64
+
+
+def test_defaults_are_fresh_utc_dates_and_32_hex_salts() -> None:
+    first = parse_header(sign_request("NCSXXXXXXXXXXXXX", SECRET))
+    second = parse_header(sign_request("NCSXXXXXXXXXXXXX", SECRET))
+    assert first.salt != second.salt
+    assert len(first.salt) == 32
+    int(first.salt, 16)
+    assert first.date.endswith("Z")
+    assert len(first.date) == len("2026-04-23T08:15:30.123Z")
