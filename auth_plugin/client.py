@@ -1,0 +1,243 @@
+"""Build the generated ``crm_core_client.Client`` ready to use: auth, timeout, retries, errors.
+
+>>> from auth_plugin.client import create_client
+>>> from crm_core_client.api.records import bulk_delete_records
+>>> from crm_core_client.models import BulkDeleteRecordsRequest
+>>> client = create_client("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
+>>> # bulk_delete_records.sync(client=client,
+>>> #     body=BulkDeleteRecordsRequest(record_ids=["CRMRC1260423081530123REC11122233"]))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from crm_core_client import Client
+
+from auth_plugin.credentials import Credentials
+from auth_plugin.httpx_auth import HmacAuth
+
+DEFAULT_BASE_URL = "https://api.solapi.com"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+#: Operations whose effect is the same however often they are sent: the
+#: bulk delete reports each id's outcome and never deletes a record twice.
+RETRY_SAFE_OPERATIONS = frozenset({("POST", "/crm-core/v1/records/bulk/delete")})
+
+
+class CrmCoreError(Exception):
+    """An error response of the CRM Core API.
+
+    >>> error = CrmCoreError(403, "Forbidden", "OWNER 권한이 필요합니다.")
+    >>> error.status_code, error.error_code
+    (403, 'Forbidden')
+    """
+
+    def __init__(self, status_code: int, error_code: str, error_message: str) -> None:
+        super().__init__(f"{status_code} {error_code}: {error_message}")
+        self.status_code = status_code
+        self.error_code = error_code
+        self.error_message = error_message
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> CrmCoreError:
+        try:
+            body = response.json()
+            return cls(response.status_code, str(body["errorCode"]), str(body["errorMessage"]))
+        except (ValueError, KeyError, TypeError):
+            text = response.text[:200] or response.reason_phrase
+            return cls(response.status_code, "UnexpectedResponse", text)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before sending a request again.
+
+    Any operation is retried on 429 (the server refused it before applying
+    it) and on a failure to connect (it was never sent). Only operations in
+    ``retry_safe`` are also retried on 503, 502, 504 and on a timeout or a
+    dropped connection after sending, since their first attempt may have
+    been applied.
+    """
+
+    max_retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 20.0
+    retry_safe: Collection[tuple[str, str]] = RETRY_SAFE_OPERATIONS
+    always_retry_statuses: frozenset[int] = frozenset({429})
+    safe_retry_statuses: frozenset[int] = frozenset({502, 503, 504})
+    sleep_jitter: Callable[[], float] = field(default=random.random, repr=False)
+
+    def is_retry_safe(self, request: httpx.Request) -> bool:
+        return (request.method, request.url.path) in self.retry_safe
+
+    def should_retry_status(self, request: httpx.Request, status: int) -> bool:
+        if status in self.always_retry_statuses:
+            return True
+        return status in self.safe_retry_statuses and self.is_retry_safe(request)
+
+    def should_retry_error(self, request: httpx.Request, error: httpx.TransportError) -> bool:
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            return True
+        return self.is_retry_safe(request)
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds before attempt ``attempt + 1``; ``Retry-After`` wins when given."""
+        if response is not None:
+            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                return min(retry_after, self.max_backoff)
+        exponential = self.backoff * (2**attempt)
+        return min(exponential * (0.5 + self.sleep_jitter() / 2), self.max_backoff)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Wraps a transport; re-sends per :class:`RetryPolicy`, signing each attempt afresh."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport | httpx.AsyncBaseTransport,
+        auth: HmacAuth,
+        policy: RetryPolicy,
+    ) -> None:
+        self._inner = inner
+        self._auth = auth
+        self._policy = policy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self._inner, httpx.BaseTransport)
+        attempt = 0
+        while True:
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError as error:
+                if attempt >= self._policy.max_retries or not self._policy.should_retry_error(
+                    request, error
+                ):
+                    raise
+                time.sleep(self._policy.delay(attempt, None))
+            else:
+                if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
+                    request, response.status_code
+                ):
+                    return response
+                response.read()
+                response.close()
+                time.sleep(self._policy.delay(attempt, response))
+            attempt += 1
+            self._resign(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self._inner, httpx.AsyncBaseTransport)
+        attempt = 0
+        while True:
+            try:
+                response = await self._inner.handle_async_request(request)
+            except httpx.TransportError as error:
+                if attempt >= self._policy.max_retries or not self._policy.should_retry_error(
+                    request, error
+                ):
+                    raise
+                await asyncio.sleep(self._policy.delay(attempt, None))
+            else:
+                if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
+                    request, response.status_code
+                ):
+                    return response
+                await response.aread()
+                await response.aclose()
+                await asyncio.sleep(self._policy.delay(attempt, response))
+            attempt += 1
+            self._resign(request)
+
+    def _resign(self, request: httpx.Request) -> None:
+        if "Authorization" in request.headers:
+            request.headers["Authorization"] = self._auth.authorization_header()
+
+    def close(self) -> None:
+        if isinstance(self._inner, httpx.BaseTransport):
+            self._inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._inner, httpx.AsyncBaseTransport):
+            await self._inner.aclose()
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        response.read()
+        raise CrmCoreError.from_response(response)
+
+
+async def _araise_for_error(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        await response.aread()
+        raise CrmCoreError.from_response(response)
+
+
+def create_client(
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    retry: RetryPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+    async_transport: httpx.AsyncBaseTransport | None = None,
+) -> Client:
+    """The generated ``Client``, signed with HMAC, retrying safely, raising :class:`CrmCoreError`.
+
+    Key and secret default to ``SOLAPI_API_KEY`` / ``SOLAPI_API_SECRET``. The
+    same client serves the generated ``sync`` and ``asyncio`` functions.
+    Error responses (4xx, 5xx) raise :class:`CrmCoreError`; success returns
+    the operation's model.
+    """
+    if api_key is None or api_secret is None:
+        credentials = Credentials.from_env(api_key=api_key)
+        api_key, api_secret = credentials.api_key, credentials.api_secret
+    auth = HmacAuth(api_key, api_secret)
+    policy = retry or RetryPolicy()
+    sync_hooks = auth.event_hooks()
+    async_hooks = auth.async_event_hooks()
+    return Client(
+        base_url=base_url,
+        timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        raise_on_unexpected_status=True,
+        httpx_args={
+            "auth": auth,
+            "transport": RetryingTransport(transport or httpx.HTTPTransport(), auth, policy),
+            "event_hooks": {
+                "request": sync_hooks["request"],
+                "response": [_raise_for_error],
+            },
+        },
+    ).set_async_httpx_client(
+        httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            auth=auth,
+            transport=RetryingTransport(
+                async_transport or httpx.AsyncHTTPTransport(), auth, policy
+            ),
+            event_hooks={"request": async_hooks["request"], "response": [_araise_for_error]},
+        )
+    )

@@ -1,0 +1,326 @@
+"""The ASGI app: both CRM Core operations at their real paths, plus ``/_mock/`` admin."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
+from auth_plugin.verification import Clock, utc_now
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.clock import MockClock, isoformat_ms
+from mock_server.fixtures import Fixtures, default_fixtures
+from mock_server.spec import ROLE_RANK, Operation, operations
+from mock_server.store import TRASH_RETENTION, RecordStore, StoreError
+from mock_server.validation import RequestRejected, validate_body
+
+MAX_BODY_BYTES = 1024 * 1024
+logger = logging.getLogger("mock_server")
+
+AUTH_STATUS = {ErrorCode.TOO_MANY_REQUESTS: 429}
+AUTH_MESSAGES = {
+    ErrorCode.UNAUTHORIZED: "권한이 없습니다.",
+    ErrorCode.INVALID_API_KEY: "유효하지 않은 API 키입니다.",
+    ErrorCode.SIGNATURE_DOES_NOT_MATCH: "서명이 일치하지 않습니다.",
+    ErrorCode.REQUEST_TIME_TOO_SKEWED: "요청 시각이 서버 시각과 15분 이상 차이 납니다.",
+    ErrorCode.DUPLICATED_SIGNATURE: "이미 사용된 서명입니다.",
+    ErrorCode.TOO_MANY_REQUESTS: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
+}
+
+
+def error_response(
+    status: int, error_code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"errorCode": error_code, "errorMessage": message}, status_code=status, headers=headers
+    )
+
+
+@dataclass
+class MockState:
+    """Everything the handlers share; reachable as ``app.state.mock``."""
+
+    store: RecordStore
+    fixtures: Fixtures
+    clock: MockClock
+    verifier: Verifier
+    operations: dict[tuple[str, str], Operation] = field(default_factory=operations)
+
+    def reset(self) -> None:
+        self.store.load(self.fixtures, self.clock.now())
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise RequestRejected(
+            413, "PayloadTooLarge", f"요청 본문은 {MAX_BODY_BYTES}바이트를 넘을 수 없습니다."
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestRejected(
+                413, "PayloadTooLarge", f"요청 본문은 {MAX_BODY_BYTES}바이트를 넘을 수 없습니다."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_content_type(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise RequestRejected(
+            415, "UnsupportedMediaType", "Content-Type은 application/json이어야 합니다."
+        )
+
+
+def _operation_endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        mock: MockState = request.app.state.mock
+        try:
+            verified = mock.verifier.verify(request.headers.get("authorization"))
+        except AuthError as error:
+            message = AUTH_MESSAGES[error.error_code]
+            if request.headers.get("authorization"):  # no header: the seeds' body verbatim
+                message = f"{message} ({error.message})"
+            return error_response(
+                AUTH_STATUS.get(error.error_code, 401), error.error_code.value, message
+            )
+        caller = mock.store.api_key(verified.api_key)
+        if caller is None:  # the key was removed between verification and now
+            return error_response(401, "InvalidAPIKey", AUTH_MESSAGES[ErrorCode.INVALID_API_KEY])
+        if ROLE_RANK[caller.role] < ROLE_RANK[operation.required_role]:
+            needed = "OWNER" if operation.required_role == "OWNER" else "MEMBER 이상"
+            return error_response(403, "Forbidden", f"{needed} 권한이 필요합니다.")
+        try:
+            _check_content_type(request)
+            body = validate_body(operation, await _read_body(request))
+            now = mock.clock.now()
+            mock.store.purge_trash(now)
+            if operation.operation_id == "bulkDeleteRecords":
+                payload = _bulk_delete(mock, caller.workspace_id, body, now)
+            else:
+                payload = mock.store.create_property(caller, body, now=now)
+        except (RequestRejected, StoreError) as error:
+            return error_response(error.status, error.error_code, error.message)
+        return JSONResponse(payload, status_code=operation.success_status)
+
+    return endpoint
+
+
+def _bulk_delete(
+    mock: MockState, workspace_id: str, body: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    permanent = bool(body.get("permanent", False))
+    outcome = mock.store.bulk_delete(workspace_id, body["recordIds"], permanent=permanent, now=now)
+    return {
+        "permanent": permanent,
+        "requestedCount": len(body["recordIds"]),
+        "deletedCount": len(outcome.deleted),
+        "failedCount": len(outcome.failed),
+        "deleted": outcome.deleted,
+        "failed": outcome.failed,
+        "dateDeleted": isoformat_ms(outcome.date_deleted),
+        "dateTrashExpires": None
+        if permanent
+        else isoformat_ms(outcome.date_deleted + TRASH_RETENTION),
+    }
+
+
+# --- admin API (/_mock/), not part of openapi.yaml -------------------------------
+
+
+async def admin_reset(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    mock.reset()
+    return JSONResponse({"reset": True, "counts": mock.store.counts()})
+
+
+async def admin_records(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    state = request.query_params.get("state", "active")
+    if state not in ("active", "trash", "all"):
+        return error_response(400, "ValidationError", "state: active, trash 또는 all (enum)")
+    try:
+        limit = int(request.query_params.get("limit", "100"))
+        offset = int(request.query_params.get("offset", "0"))
+    except ValueError:
+        return error_response(400, "ValidationError", "limit, offset: 정수여야 합니다 (type)")
+    in_trash = {"active": False, "trash": True, "all": None}[state]
+    records = mock.store.list_records(
+        in_trash=in_trash,
+        entity_id=request.query_params.get("entityId"),
+        limit=max(0, min(limit, 10_000)),
+        offset=max(0, offset),
+    )
+    return JSONResponse({"records": records, "count": len(records)})
+
+
+async def admin_trash(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    records = mock.store.list_records(in_trash=True, limit=10_000)
+    return JSONResponse({"records": records, "count": len(records)})
+
+
+async def admin_record(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    record = mock.store.get_record(request.path_params["record_id"])
+    if record is None:
+        return error_response(404, "NotFound", "레코드를 찾을 수 없습니다.")
+    return JSONResponse(record)
+
+
+async def admin_properties(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    properties = mock.store.list_properties(request.query_params.get("entityId"))
+    return JSONResponse({"properties": properties, "count": len(properties)})
+
+
+async def admin_stats(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    return JSONResponse(mock.store.counts())
+
+
+async def admin_clock(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    if request.method == "POST":
+        try:
+            body = json.loads(await request.body() or b"{}")
+            seconds = float(body.get("seconds", 0)) + 86400 * float(body.get("days", 0))
+            if seconds < 0:
+                raise ValueError
+        except (ValueError, TypeError, AttributeError):
+            return error_response(
+                400, "ValidationError", 'body: {"seconds": n} 또는 {"days": n}, n >= 0 (type)'
+            )
+        now = mock.clock.advance(timedelta(seconds=seconds))
+        purged = mock.store.purge_trash(now)
+        return JSONResponse({"now": isoformat_ms(now), "purged": purged})
+    return JSONResponse({"now": isoformat_ms(mock.clock.now())})
+
+
+# --- errors for what no route serves -------------------------------------------
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return error_response(
+            405,
+            "MethodNotAllowed",
+            f"{request.method} {request.url.path}는 지원하지 않는 메서드입니다.",
+            headers=dict(exc.headers or {}),
+        )
+    if exc.status_code == 404:
+        return error_response(404, "NotFound", f"경로를 찾을 수 없습니다: {request.url.path}")
+    return error_response(exc.status_code, "BadRequest", str(exc.detail))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "InternalServerError", "서버 오류가 발생했습니다.")
+
+
+class RequestLogMiddleware:
+    """One line per request: method, path, status, errorCode, milliseconds. No headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+        error_code = "-"
+
+        async def capture(message: Message) -> None:
+            nonlocal status, error_code
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status >= 400 and error_code == "-":
+                try:
+                    error_code = str(json.loads(message.get("body", b""))["errorCode"])
+                except (ValueError, KeyError, TypeError):
+                    error_code = "?"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "%s %s %d %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    error_code,
+                    (time.perf_counter() - started) * 1000,
+                )
+
+
+def create_app(
+    *,
+    db_path: Path | str = ":memory:",
+    fixtures: Fixtures | None = None,
+    clock: MockClock | None = None,
+    auth_clock: Clock = utc_now,
+    replay_cache: ReplayCache | None = None,
+    reset: bool | None = None,
+) -> Starlette:
+    """Build the mock as an ASGI app (uvicorn, schemathesis, httpx ``ASGITransport``).
+
+    ``clock`` dates the stored data and drives the trash purge (the admin API
+    advances it); ``auth_clock`` judges signature dates. A file database
+    keeps its state across restarts: it is loaded from the fixtures only when
+    empty, unless ``reset`` is true.
+
+    >>> app = create_app()
+    >>> app.state.mock.store.counts()["records"] > 3000
+    True
+    """
+    store = RecordStore(db_path)
+    mock = MockState(
+        store=store,
+        fixtures=fixtures or default_fixtures(),
+        clock=clock or MockClock(),
+        verifier=Verifier(store.secret_for, clock=auth_clock, replay_cache=replay_cache),
+    )
+    if reset or (reset is None and store.is_empty()):
+        mock.reset()
+    routes = [
+        Route(op.path, _operation_endpoint(op), methods=[op.method], name=op.operation_id)
+        for op in mock.operations.values()
+    ]
+    routes += [
+        Route("/_mock/reset", admin_reset, methods=["POST"]),
+        Route("/_mock/records", admin_records, methods=["GET"]),
+        Route("/_mock/records/{record_id}", admin_record, methods=["GET"]),
+        Route("/_mock/trash", admin_trash, methods=["GET"]),
+        Route("/_mock/properties", admin_properties, methods=["GET"]),
+        Route("/_mock/stats", admin_stats, methods=["GET"]),
+        Route("/_mock/clock", admin_clock, methods=["GET"]),
+        Route("/_mock/clock/advance", admin_clock, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+    )
+    app.add_middleware(RequestLogMiddleware)
+    app.state.mock = mock
+    return app

@@ -1,0 +1,79 @@
+"""``python -m mock_server``: serve the stateful mock on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from mock_server.app import create_app
+from mock_server.fixtures import (
+    DEFAULT_FIXTURES,
+    FixtureError,
+    default_fixtures,
+    load_fixtures,
+    parse_api_key_option,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_server",
+        description="A stateful mock of the SOLAPI CRM Core API (both operations of openapi.yaml).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    parser.add_argument("--db", type=Path, help="SQLite file that keeps state across restarts")
+    parser.add_argument("--fixtures", type=Path, help="fixture file (YAML/JSON); default: demo set")
+    parser.add_argument(
+        "--reset", action="store_true", help="reload the fixtures into --db even if it has data"
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY:SECRET:ROLE",
+        help="add an API key (role OWNER or MEMBER) to the default workspace; repeatable",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
+        fixtures = fixtures.with_api_keys([parse_api_key_option(k) for k in args.api_key])
+    except FixtureError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.db is not None and not args.db.parent.exists():
+        print(f"error: --db: directory {args.db.parent} does not exist", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(name)s %(message)s",
+    )
+    app = create_app(db_path=args.db or ":memory:", fixtures=fixtures, reset=args.reset or None)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    _print_banner(args, fixtures is not None and args.fixtures is None, server)
+    server.run()
+    return 0
+
+
+def _print_banner(args: argparse.Namespace, demo: bool, server: uvicorn.Server) -> None:
+    print(f"CRM Core mock server on http://{args.host}:{args.port}  (admin API: /_mock/)")
+    print(f"state: {args.db or 'in memory'}")
+    if demo:
+        # The demo credentials are the public placeholders of SOLAPI's own samples.
+        for key in DEFAULT_FIXTURES["workspaces"][0]["apiKeys"]:
+            print(f"demo {key['role']:6} SOLAPI_API_KEY={key['apiKey']} SOLAPI_API_SECRET={key['apiSecret']}")
+    for text in args.api_key:
+        key, _, role = text.split(":")
+        print(f"added  {role:6} SOLAPI_API_KEY={key} (secret as given)")
+    sys.stdout.flush()

@@ -1,0 +1,48 @@
+"""The mock's data clock: real time plus an offset that the admin API can advance."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class MockClock:
+    """A clock for dates stored by the mock (creation, deletion, trash purge).
+
+    Signatures are judged by a separate clock (the real one by default):
+    advancing this clock by 14 days must not make every client's date skewed.
+
+    >>> clock = MockClock(start=datetime(2026, 4, 23, tzinfo=UTC), frozen=True)
+    >>> clock.advance(timedelta(days=14)).isoformat()
+    '2026-05-07T00:00:00+00:00'
+    """
+
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
+        self._lock = threading.Lock()
+        self._frozen = frozen
+        self._origin_real = datetime.now(UTC)
+        self._origin = start or self._origin_real
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        with self._lock:
+            elapsed = timedelta(0) if self._frozen else datetime.now(UTC) - self._origin_real
+            return self._origin + elapsed + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock forward (never backward) and return the new time."""
+        if delta < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+
+def isoformat_ms(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and ``Z``, as the API writes dates.
+
+    >>> isoformat_ms(datetime(2026, 4, 23, 8, 15, 30, 123456, tzinfo=UTC))
+    '2026-04-23T08:15:30.123Z'
+    """
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,30 @@
+"""Ids in the API's format: prefix + ``1`` + yyMMddHHmmssSSS + 11 letters/digits."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import UTC, datetime
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str, now: datetime) -> str:
+    """A fresh id for ``prefix`` (``CRMPP``, ``CRMRC``, ...) created at ``now``.
+
+    >>> len(new_id("CRMPP", datetime(2026, 4, 23, tzinfo=UTC)))
+    32
+    """
+    return format_id(prefix, now, "".join(secrets.choice(_ALPHABET) for _ in range(11)))
+
+
+def format_id(prefix: str, created: datetime, suffix: str) -> str:
+    """Compose an id from its parts.
+
+    >>> format_id("CRMRC", datetime(2026, 4, 23, 8, 15, 30, 123000, tzinfo=UTC), "REC11122233")
+    'CRMRC1260423081530123REC11122233'
+    """
+    if len(prefix) != 5 or len(suffix) != 11:
+        raise ValueError("prefix must have 5 characters and suffix 11")
+    stamp = created.astimezone(UTC).strftime("%y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}"
+    return f"{prefix}1{stamp}{suffix}"

@@ -1,0 +1,86 @@
+"""What the mock reads from ``openapi.yaml``: operations, their roles and body models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import crm_core_models
+import yaml
+from pydantic import BaseModel
+
+#: Roles in rank order; "MEMBER" in x-required-role means MEMBER or higher.
+ROLE_RANK = {"MEMBER": 1, "OWNER": 2}
+
+
+def spec_path() -> Path:
+    """openapi.yaml: packaged beside the module in a wheel, at the repo root otherwise."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "openapi.yaml", here.parent / "openapi.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("openapi.yaml not found beside mock_server or at the project root")
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
+    return document
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec, as the mock serves it."""
+
+    operation_id: str
+    method: str
+    path: str
+    required_role: str
+    body_model: type[BaseModel]
+    unique_item_fields: tuple[str, ...]
+    success_status: int
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _unique_item_fields(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[str, ...]:
+    # datamodel-code-generator drops uniqueItems (a list field cannot say it),
+    # so the mock checks it from the spec itself.
+    fields = []
+    for name, prop in schema.get("properties", {}).items():
+        if _resolve(spec, prop).get("uniqueItems"):
+            fields.append(name)
+    return tuple(fields)
+
+
+@cache
+def operations() -> dict[tuple[str, str], Operation]:
+    """Every operation keyed by (METHOD, path)."""
+    spec = load_spec()
+    result: dict[tuple[str, str], Operation] = {}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            model_name = body_ref.rsplit("/", 1)[1]
+            model = getattr(crm_core_models, model_name)
+            schema = _resolve(spec, {"$ref": body_ref})
+            success = min(int(code) for code in operation["responses"] if code.startswith("2"))
+            result[(method.upper(), path)] = Operation(
+                operation_id=operation["operationId"],
+                method=method.upper(),
+                path=path,
+                required_role=operation["x-required-role"],
+                body_model=model,
+                unique_item_fields=_unique_item_fields(spec, schema),
+                success_status=success,
+            )
+    return result

@@ -1,0 +1,498 @@
+"""``RecordStore``: the mock's state in SQLite (stdlib ``sqlite3``).
+
+One connection, serialised by a lock: every operation is one transaction,
+so concurrent bulk deletes never delete a record twice, and a process
+killed mid-operation leaves all or none of it (SQLite's journal).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mock_server.clock import isoformat_ms
+from mock_server.fixtures import EntityFixture, Fixtures, WorkspaceFixture
+from mock_server.ids import format_id, new_id
+
+TRASH_RETENTION = timedelta(days=14)
+RESERVED_KEYS = frozenset(
+    k.casefold()
+    for k in ("id", "recordId", "entityId", "createdBy", "dateCreated", "dateUpdated", "dateDeleted")
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS workspaces (
+    workspace_id   TEXT PRIMARY KEY,
+    account_id     TEXT NOT NULL,
+    plan           TEXT NOT NULL,
+    property_quota INTEGER            -- NULL: unlimited
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    api_key      TEXT PRIMARY KEY,
+    api_secret   TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('OWNER', 'MEMBER')),
+    workspace_id TEXT NOT NULL REFERENCES workspaces ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id    TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces ON DELETE CASCADE,
+    name         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS properties (
+    property_id       TEXT PRIMARY KEY,
+    entity_id         TEXT NOT NULL REFERENCES entities ON DELETE CASCADE,
+    name              TEXT NOT NULL,
+    description       TEXT,
+    field_type        TEXT NOT NULL,
+    property_group_id TEXT,
+    options_json      TEXT NOT NULL,
+    is_masked         INTEGER NOT NULL,
+    key               TEXT,
+    key_folded        TEXT,
+    created_by        TEXT NOT NULL,
+    date_created      TEXT NOT NULL,
+    date_updated      TEXT NOT NULL,
+    date_deleted      TEXT               -- deleted properties still count toward the quota
+);
+CREATE UNIQUE INDEX IF NOT EXISTS properties_live_name
+    ON properties (entity_id, name) WHERE date_deleted IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS properties_live_key
+    ON properties (entity_id, key_folded) WHERE date_deleted IS NULL AND key_folded IS NOT NULL;
+CREATE TABLE IF NOT EXISTS records (
+    record_id    TEXT PRIMARY KEY,
+    entity_id    TEXT NOT NULL REFERENCES entities ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL,
+    date_created TEXT NOT NULL,
+    date_deleted TEXT                    -- NOT NULL: in the trash since then
+);
+CREATE INDEX IF NOT EXISTS records_trash ON records (date_deleted) WHERE date_deleted IS NOT NULL;
+CREATE TABLE IF NOT EXISTS activities (
+    activity_id TEXT PRIMARY KEY,
+    record_id   TEXT NOT NULL REFERENCES records ON DELETE CASCADE,
+    type        TEXT NOT NULL,
+    note        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activities_record ON activities (record_id);
+CREATE TABLE IF NOT EXISTS event_summaries (
+    record_id     TEXT NOT NULL REFERENCES records ON DELETE CASCADE,
+    event_name    TEXT NOT NULL,
+    count         INTEGER NOT NULL,
+    last_occurred TEXT NOT NULL,
+    PRIMARY KEY (record_id, event_name)
+);
+CREATE TABLE IF NOT EXISTS relations (
+    relation_id    TEXT PRIMARY KEY,
+    from_record_id TEXT NOT NULL REFERENCES records ON DELETE CASCADE,
+    to_record_id   TEXT REFERENCES records ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS relations_from ON relations (from_record_id);
+CREATE INDEX IF NOT EXISTS relations_to ON relations (to_record_id);
+"""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    api_key: str
+    role: str
+    workspace_id: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class DeletionOutcome:
+    """What a bulk delete did, per id, in request order."""
+
+    deleted: list[dict[str, str]]
+    failed: list[dict[str, str]]
+    date_deleted: datetime
+
+
+class StoreError(Exception):
+    """A request the store refuses; carries the API's status and errorCode."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+
+class RecordStore:
+    """All state of the mock: workspaces, keys, entities, properties, records."""
+
+    def __init__(self, path: Path | str = ":memory:") -> None:
+        self.path = str(path)
+        self._connection = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._connection.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._connection.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+        self._connection.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    # --- fixtures -----------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._connection.execute("SELECT 1 FROM workspaces LIMIT 1").fetchone() is None
+
+    def load(self, fixtures: Fixtures, now: datetime) -> None:
+        """Replace all state with ``fixtures``, in one transaction."""
+        with self._transaction() as db:
+            for table in ("workspaces",):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            for workspace in fixtures.workspaces:
+                self._load_workspace(db, workspace, now)
+
+    def _load_workspace(self, db: sqlite3.Connection, ws: WorkspaceFixture, now: datetime) -> None:
+        db.execute(
+            "INSERT INTO workspaces VALUES (?, ?, ?, ?)",
+            (ws.workspace_id, ws.account_id, ws.plan, ws.property_quota),
+        )
+        db.executemany(
+            "INSERT INTO api_keys VALUES (?, ?, ?, ?)",
+            [(k.api_key, k.api_secret, k.role, ws.workspace_id) for k in ws.api_keys],
+        )
+        creator = ws.api_keys[0].api_key if ws.api_keys else "fixtures"
+        for entity in ws.entities:
+            db.execute(
+                "INSERT INTO entities VALUES (?, ?, ?)",
+                (entity.entity_id, ws.workspace_id, entity.name),
+            )
+            for prop in entity.properties:
+                stamp = isoformat_ms(now)
+                db.execute(
+                    "INSERT INTO properties (property_id, entity_id, name, field_type, options_json,"
+                    " is_masked, key, key_folded, created_by, date_created, date_updated)"
+                    " VALUES (?, ?, ?, ?, '[]', 0, ?, ?, ?, ?, ?)",
+                    (
+                        new_id("CRMPP", now),
+                        entity.entity_id,
+                        prop.name,
+                        prop.field_type,
+                        prop.key,
+                        prop.key.casefold() if prop.key else None,
+                        creator,
+                        stamp,
+                        stamp,
+                    ),
+                )
+            self._load_records(db, ws.workspace_id, entity, now)
+
+    def _load_records(
+        self, db: sqlite3.Connection, workspace_id: str, entity: EntityFixture, now: datetime
+    ) -> None:
+        rows: list[tuple[str, int, int, int]] = [
+            (r.record_id, r.activities, r.event_summaries, r.relations) for r in entity.records
+        ]
+        if entity.generate is not None:
+            gen = entity.generate
+            base = now.replace(microsecond=0) - timedelta(days=30)
+            prefix = entity.entity_id[-6:]
+            for index in range(gen.count):
+                created = base + timedelta(milliseconds=index)
+                record_id = format_id("CRMRC", created, f"{prefix}{index:05d}"[-11:].rjust(11, "G"))
+                rows.append((record_id, gen.activities, gen.event_summaries, gen.relations))
+        stamp = isoformat_ms(now)
+        db.executemany(
+            "INSERT INTO records VALUES (?, ?, ?, ?, NULL)",
+            [(rid, entity.entity_id, workspace_id, stamp) for rid, *_ in rows],
+        )
+        activities, events, relations = [], [], []
+        for position, (record_id, n_act, n_evt, n_rel) in enumerate(rows):
+            for i in range(n_act):
+                activities.append((self._related_id("CRMAC", record_id, i), record_id, "NOTE", f"note {i}"))
+            for i in range(n_evt):
+                events.append((record_id, f"event_{i}", i + 1, stamp))
+            for i in range(n_rel):
+                target = rows[(position + i + 1) % len(rows)][0]
+                relations.append((self._related_id("CRMRL", record_id, i), record_id, target))
+        db.executemany("INSERT INTO activities VALUES (?, ?, ?, ?)", activities)
+        db.executemany("INSERT INTO event_summaries VALUES (?, ?, ?, ?)", events)
+        db.executemany("INSERT INTO relations VALUES (?, ?, ?)", relations)
+
+    @staticmethod
+    def _related_id(prefix: str, record_id: str, index: int) -> str:
+        # Derived from the record id: deterministic, in the API's id format.
+        digest = hashlib.sha256(record_id.encode()).hexdigest()[:8]
+        return f"{prefix}1{record_id[6:21]}{digest}{index:03d}"
+
+    # --- auth ---------------------------------------------------------------
+
+    def secret_for(self, api_key: str) -> str | None:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT api_secret FROM api_keys WHERE api_key = ?", (api_key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def api_key(self, api_key: str) -> ApiKey | None:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT k.api_key, k.role, k.workspace_id, w.account_id FROM api_keys k"
+                " JOIN workspaces w USING (workspace_id) WHERE k.api_key = ?",
+                (api_key,),
+            ).fetchone()
+        return None if row is None else ApiKey(*row)
+
+    # --- records ------------------------------------------------------------
+
+    def purge_trash(self, now: datetime) -> int:
+        """Permanently delete records that have been in the trash for 14 days."""
+        cutoff = isoformat_ms(now - TRASH_RETENTION)
+        with self._transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?",
+                (cutoff,),
+            )
+            return cursor.rowcount
+
+    def bulk_delete(
+        self, workspace_id: str, record_ids: Sequence[str], *, permanent: bool, now: datetime
+    ) -> DeletionOutcome:
+        """Delete what can be deleted in one transaction; report the rest per id."""
+        stamp = isoformat_ms(now)
+        with self._transaction() as db:
+            placeholders = ",".join("?" * len(record_ids))
+            found = {
+                row[0]: (row[1], row[2])
+                for row in db.execute(
+                    "SELECT record_id, entity_id, date_deleted FROM records"  # noqa: S608
+                    f" WHERE workspace_id = ? AND record_id IN ({placeholders})",
+                    (workspace_id, *record_ids),
+                )
+            }
+            deleted: list[dict[str, str]] = []
+            failed: list[dict[str, str]] = []
+            for record_id in record_ids:
+                entry = found.get(record_id)
+                if entry is None:
+                    failed.append(
+                        {
+                            "recordId": record_id,
+                            "reason": "NOT_FOUND",
+                            "errorMessage": "레코드를 찾을 수 없습니다.",
+                        }
+                    )
+                elif entry[1] is not None and not permanent:
+                    failed.append(
+                        {
+                            "recordId": record_id,
+                            "reason": "ALREADY_IN_TRASH",
+                            "errorMessage": "이미 휴지통에 있는 레코드입니다.",
+                        }
+                    )
+                else:
+                    deleted.append({"recordId": record_id, "entityId": entry[0]})
+            ids = [item["recordId"] for item in deleted]
+            if ids:
+                marks = ",".join("?" * len(ids))
+                if permanent:
+                    # ON DELETE CASCADE removes activities, event summaries, relations.
+                    db.execute(f"DELETE FROM records WHERE record_id IN ({marks})", ids)  # noqa: S608
+                else:
+                    db.execute(
+                        f"UPDATE records SET date_deleted = ? WHERE record_id IN ({marks})",  # noqa: S608
+                        (stamp, *ids),
+                    )
+        return DeletionOutcome(deleted, failed, now)
+
+    # --- properties -----------------------------------------------------------
+
+    def create_property(
+        self, caller: ApiKey, body: dict[str, Any], *, now: datetime
+    ) -> dict[str, Any]:
+        """Create a property; raise :class:`StoreError` for 404, 409, 403 quota, 400 key."""
+        key = body.get("key")
+        if key is not None and key.casefold() in RESERVED_KEYS:
+            raise StoreError(400, "ValidationError", f"key: {key!r}는 예약어라 사용할 수 없습니다 (reserved).")
+        stamp = isoformat_ms(now)
+        with self._transaction() as db:
+            entity = db.execute(
+                "SELECT e.entity_id, w.property_quota FROM entities e JOIN workspaces w"
+                " USING (workspace_id) WHERE e.entity_id = ? AND e.workspace_id = ?",
+                (body["entityId"], caller.workspace_id),
+            ).fetchone()
+            if entity is None:
+                raise StoreError(404, "NotFound", f"개체를 찾을 수 없습니다: {body['entityId']}")
+            quota = entity[1]
+            if quota is not None:
+                used = db.execute(
+                    "SELECT count(*) FROM properties WHERE entity_id = ?", (body["entityId"],)
+                ).fetchone()[0]
+                if used >= quota:
+                    raise StoreError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
+            if db.execute(
+                "SELECT 1 FROM properties WHERE entity_id = ? AND name = ? AND date_deleted IS NULL",
+                (body["entityId"], body["name"]),
+            ).fetchone():
+                raise StoreError(409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}")
+            if key is not None and db.execute(
+                "SELECT 1 FROM properties WHERE entity_id = ? AND key_folded = ?"
+                " AND date_deleted IS NULL",
+                (body["entityId"], key.casefold()),
+            ).fetchone():
+                raise StoreError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
+            prop: dict[str, Any] = {
+                "propertyId": new_id("CRMPP", now),
+                "accountId": caller.account_id,
+                "workspaceId": caller.workspace_id,
+                "entityId": body["entityId"],
+                "name": body["name"],
+                "fieldType": body["fieldType"],
+                "propertyGroupId": body.get("propertyGroupId"),
+                "options": body.get("options", []),
+                "isMasked": body.get("isMasked", False),
+                "key": key,
+                "createdBy": caller.api_key,
+                "dateCreated": stamp,
+                "dateUpdated": stamp,
+            }
+            if body.get("description") is not None:
+                prop["description"] = body["description"]
+            db.execute(
+                "INSERT INTO properties (property_id, entity_id, name, description, field_type,"
+                " property_group_id, options_json, is_masked, key, key_folded, created_by,"
+                " date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    prop["propertyId"],
+                    prop["entityId"],
+                    prop["name"],
+                    prop.get("description"),
+                    prop["fieldType"],
+                    prop["propertyGroupId"],
+                    json.dumps(prop["options"], ensure_ascii=False),
+                    int(prop["isMasked"]),
+                    key,
+                    key.casefold() if key else None,
+                    caller.api_key,
+                    stamp,
+                    stamp,
+                ),
+            )
+        return prop
+
+    # --- admin views ----------------------------------------------------------
+
+    def list_records(
+        self,
+        *,
+        in_trash: bool | None,
+        entity_id: str | None = None,
+        record_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Records with their related-row counts; ``in_trash=None`` for both states."""
+        clauses = ["1 = 1"]
+        if in_trash is not None:
+            clauses.append("date_deleted IS NOT NULL" if in_trash else "date_deleted IS NULL")
+        params: list[Any] = []
+        if record_id:
+            clauses.append("record_id = ?")
+            params.append(record_id)
+        if entity_id:
+            clauses.append("entity_id = ?")
+            params.append(entity_id)
+        query = (
+            "SELECT record_id, entity_id, workspace_id, date_created, date_deleted,"
+            " (SELECT count(*) FROM activities a WHERE a.record_id = r.record_id),"
+            " (SELECT count(*) FROM event_summaries s WHERE s.record_id = r.record_id),"
+            " (SELECT count(*) FROM relations l WHERE l.from_record_id = r.record_id"
+            "   OR l.to_record_id = r.record_id)"
+            f" FROM records r WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses
+            " ORDER BY record_id LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            rows = self._connection.execute(query, (*params, limit, offset)).fetchall()
+        return [
+            {
+                "recordId": r[0],
+                "entityId": r[1],
+                "workspaceId": r[2],
+                "dateCreated": r[3],
+                "dateDeleted": r[4],
+                "activities": r[5],
+                "eventSummaries": r[6],
+                "relations": r[7],
+            }
+            for r in rows
+        ]
+
+    def get_record(self, record_id: str) -> dict[str, Any] | None:
+        matches = self.list_records(in_trash=None, record_id=record_id, limit=1)
+        return matches[0] if matches else None
+
+    def list_properties(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        query = (
+            "SELECT property_id, entity_id, name, field_type, options_json, is_masked, key,"
+            " date_created FROM properties"
+        )
+        params: tuple[Any, ...] = ()
+        if entity_id:
+            query += " WHERE entity_id = ?"
+            params = (entity_id,)
+        with self._lock:
+            rows = self._connection.execute(query + " ORDER BY date_created, property_id", params)
+            return [
+                {
+                    "propertyId": r[0],
+                    "entityId": r[1],
+                    "name": r[2],
+                    "fieldType": r[3],
+                    "options": json.loads(r[4]),
+                    "isMasked": bool(r[5]),
+                    "key": r[6],
+                    "dateCreated": r[7],
+                }
+                for r in rows.fetchall()
+            ]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table, for the admin API and integrity tests."""
+        tables = ("records", "activities", "event_summaries", "relations", "properties")
+        with self._lock:
+            result = {
+                t: self._connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+                for t in tables
+            }
+            result["trash"] = self._connection.execute(
+                "SELECT count(*) FROM records WHERE date_deleted IS NOT NULL"
+            ).fetchone()[0]
+            result["orphans"] = sum(
+                self._connection.execute(query).fetchone()[0]
+                for query in (
+                    "SELECT count(*) FROM activities WHERE record_id NOT IN (SELECT record_id FROM records)",
+                    "SELECT count(*) FROM event_summaries WHERE record_id NOT IN (SELECT record_id FROM records)",
+                    "SELECT count(*) FROM relations WHERE from_record_id NOT IN (SELECT record_id FROM records)"
+                    " OR to_record_id NOT IN (SELECT record_id FROM records)",
+                )
+            )
+        return result
