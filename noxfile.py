@@ -166,3 +166,26 @@ def tests(session: nox.Session) -> None:
     _install_dev(session)
     session.install(NODEJS)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def contract(session: nox.Session) -> None:
+    """The main job: schemathesis contract run against the embedded mock (or -- --url URL)."""
+    _install_dev(session)
+    session.run("python", "-m", "tests.contract.run_contract", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mock(session: nox.Session) -> None:
+    """Serve the stateful mock on 127.0.0.1:8080 (arguments after -- go to mock_server)."""
+    _install_dev(session)
+    session.run("python", "-m", "mock_server", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
+    _install_dev(session)
+    names = session.posargs or ["auth"]
+    for name in names:
+        session.run("python", "-m", f"bench.bench_{name}")
