@@ -113,11 +113,7 @@ def _tree_diff(expected: Path, actual: Path) -> list[str]:
             continue
         old = left.read_text(encoding="utf-8").splitlines(True) if left.exists() else []
         new = right.read_text(encoding="utf-8").splitlines(True) if right.exists() else []
-        lines.extend(
-            difflib.unified_diff(
-                old, new, f"committed/{rel}", f"regenerated/{rel}", n=2
-            )
-        )
+        lines.extend(difflib.unified_diff(old, new, f"committed/{rel}", f"regenerated/{rel}", n=2))
         if not old or not new:
             lines.append(f"{'missing' if not old else 'extra'} file: {rel}\n")
     return lines
@@ -152,9 +148,7 @@ def lint(session: nox.Session) -> None:
     _install_dev(session)
     session.install(NODEJS)
     session.run("python", "-m", "openapi_spec_validator", str(SPEC))
-    session.run(
-        "npx", "--yes", REDOCLY, "lint", "--format", "stylish", str(SPEC), external=False
-    )
+    session.run("npx", "--yes", REDOCLY, "lint", "--format", "stylish", str(SPEC), external=False)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")

@@ -13,7 +13,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from auth_plugin.credentials import API_KEY_ENV, API_SECRET_ENV, Credentials, MissingCredentialsError
+from auth_plugin.credentials import (
+    API_KEY_ENV,
+    API_SECRET_ENV,
+    Credentials,
+    MissingCredentialsError,
+)
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.signing import (
     AuthorizationHeader,
@@ -141,7 +146,10 @@ def _signature_hint(secret: str, header: AuthorizationHeader) -> str:
         return "the signature must be lowercase hex"
     if given == compute_signature(secret, header.salt, header.date):
         return "the signature was computed over salt + date; it must be date + salt"
-    if given == hmac.new(secret.encode(), (header.date + header.salt).encode(), hashlib.md5).hexdigest():
+    if (
+        given
+        == hmac.new(secret.encode(), (header.date + header.salt).encode(), hashlib.md5).hexdigest()
+    ):
         return "the signature is HMAC-MD5; the HMAC-SHA256 scheme needs HMAC-SHA256"
     return (
         f"for date={header.date} and salt={header.salt} the signature should be {expected}; "

@@ -94,7 +94,8 @@ class RetryPolicy:
             if retry_after is not None:
                 return min(retry_after, self.max_backoff)
         exponential = self.backoff * (2**attempt)
-        return min(exponential * (0.5 + self.sleep_jitter() / 2), self.max_backoff)
+        jitter = 0.5 + float(self.sleep_jitter()) / 2
+        return float(min(exponential * jitter, self.max_backoff))
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -42,7 +42,9 @@ class Credentials:
         env = os.environ if environ is None else environ
         key = api_key or env.get(API_KEY_ENV, "")
         secret = env.get(API_SECRET_ENV, "")
-        missing = [name for name, value in ((API_KEY_ENV, key), (API_SECRET_ENV, secret)) if not value]
+        missing = [
+            name for name, value in ((API_KEY_ENV, key), (API_SECRET_ENV, secret)) if not value
+        ]
         if missing:
             raise MissingCredentialsError(f"set {' and '.join(missing)} in the environment")
         return cls(key, secret)

@@ -166,7 +166,9 @@ def parse_date(date: str) -> datetime:
     try:
         return datetime.fromisoformat(date)
     except ValueError:
-        raise AuthError(ErrorCode.UNAUTHORIZED, f"date {_quote(date)} is not a valid time") from None
+        raise AuthError(
+            ErrorCode.UNAUTHORIZED, f"date {_quote(date)} is not a valid time"
+        ) from None
 
 
 def check_salt(salt: str) -> None:

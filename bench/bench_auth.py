@@ -29,7 +29,9 @@ def main() -> None:
     fixed = best_per_call(lambda: sign_request(KEY, SECRET, date=DATE, salt=SALT))
     fresh = best_per_call(lambda: sign_request(KEY, SECRET))
     print(f"bare hmac.new(...).hexdigest():      {bare * 1e6:7.2f} us")
-    print(f"sign_request (given date and salt):  {fixed * 1e6:7.2f} us  ratio {fixed / bare:.2f}x (target <= 3x)")
+    print(
+        f"sign_request (given date and salt):  {fixed * 1e6:7.2f} us  ratio {fixed / bare:.2f}x (target <= 3x)"
+    )
     print(f"sign_request (fresh date and salt):  {fresh * 1e6:7.2f} us  ratio {fresh / bare:.2f}x")
 
     now = datetime(2026, 4, 23, 8, 15, 30, tzinfo=UTC)
@@ -37,7 +39,9 @@ def main() -> None:
     verifier = Verifier({KEY: SECRET}.get, clock=lambda: now, replay_cache=ReplayCache(200_000))
     iterator = iter(headers)
     verify = best_per_call(lambda: verifier.verify(next(iterator)), number=5_000, repeat=5)
-    print(f"Verifier.verify (accepting):         {verify * 1e6:7.2f} us  ratio {verify / bare:.2f}x")
+    print(
+        f"Verifier.verify (accepting):         {verify * 1e6:7.2f} us  ratio {verify / bare:.2f}x"
+    )
 
     cache = ReplayCache(max_entries=100_000)
     signatures = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(100_000)]

@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
-from auth_plugin.verification import Clock, utc_now
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,6 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
+from auth_plugin.verification import Clock, utc_now
 from mock_server.clock import MockClock, isoformat_ms
 from mock_server.fixtures import Fixtures, default_fixtures
 from mock_server.spec import ROLE_RANK, Operation, operations

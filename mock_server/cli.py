@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(message)s",
     )
     app = create_app(db_path=args.db or ":memory:", fixtures=fixtures, reset=args.reset or None)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False
+    )
     server = uvicorn.Server(config)
     _print_banner(args, fixtures is not None and args.fixtures is None, server)
     server.run()
@@ -72,7 +74,9 @@ def _print_banner(args: argparse.Namespace, demo: bool, server: uvicorn.Server) 
     if demo:
         # The demo credentials are the public placeholders of SOLAPI's own samples.
         for key in DEFAULT_FIXTURES["workspaces"][0]["apiKeys"]:
-            print(f"demo {key['role']:6} SOLAPI_API_KEY={key['apiKey']} SOLAPI_API_SECRET={key['apiSecret']}")
+            print(
+                f"demo {key['role']:6} SOLAPI_API_KEY={key['apiKey']} SOLAPI_API_SECRET={key['apiSecret']}"
+            )
     for text in args.api_key:
         key, _, role = text.split(":")
         print(f"added  {role:6} SOLAPI_API_KEY={key} (secret as given)")

@@ -183,7 +183,9 @@ def _workspace(reader: _Reader, item: Any, where: str) -> WorkspaceFixture:
     data = reader.mapping(item, where)
     plan = reader.string(data, "plan", where, default="STARTER")
     if plan not in PLAN_PROPERTY_QUOTAS:
-        raise FixtureError(f"{reader.source}: {where}.plan must be one of {sorted(PLAN_PROPERTY_QUOTAS)}")
+        raise FixtureError(
+            f"{reader.source}: {where}.plan must be one of {sorted(PLAN_PROPERTY_QUOTAS)}"
+        )
     quota = data.get("propertyQuota", PLAN_PROPERTY_QUOTAS[plan])
     if quota is not None and (not isinstance(quota, int) or isinstance(quota, bool) or quota < 0):
         raise FixtureError(f"{reader.source}: {where}.propertyQuota must be a whole number or null")
@@ -268,7 +270,9 @@ class _Reader:
             raise FixtureError(f"{self.source}: {where} must be a list")
         return value
 
-    def string(self, data: Mapping[str, Any], name: str, where: str, default: str | None = None) -> str:
+    def string(
+        self, data: Mapping[str, Any], name: str, where: str, default: str | None = None
+    ) -> str:
         value = data.get(name, default)
         if not isinstance(value, str) or (default is None and not value):
             raise FixtureError(f"{self.source}: {where}.{name} must be a non-empty string")

@@ -25,7 +25,15 @@ from mock_server.ids import format_id, new_id
 TRASH_RETENTION = timedelta(days=14)
 RESERVED_KEYS = frozenset(
     k.casefold()
-    for k in ("id", "recordId", "entityId", "createdBy", "dateCreated", "dateUpdated", "dateDeleted")
+    for k in (
+        "id",
+        "recordId",
+        "entityId",
+        "createdBy",
+        "dateCreated",
+        "dateUpdated",
+        "dateDeleted",
+    )
 )
 
 SCHEMA = """
@@ -228,7 +236,9 @@ class RecordStore:
         activities, events, relations = [], [], []
         for position, (record_id, n_act, n_evt, n_rel) in enumerate(rows):
             for i in range(n_act):
-                activities.append((self._related_id("CRMAC", record_id, i), record_id, "NOTE", f"note {i}"))
+                activities.append(
+                    (self._related_id("CRMAC", record_id, i), record_id, "NOTE", f"note {i}")
+                )
             for i in range(n_evt):
                 events.append((record_id, f"event_{i}", i + 1, stamp))
             for i in range(n_rel):
@@ -332,7 +342,9 @@ class RecordStore:
         """Create a property; raise :class:`StoreError` for 404, 409, 403 quota, 400 key."""
         key = body.get("key")
         if key is not None and key.casefold() in RESERVED_KEYS:
-            raise StoreError(400, "ValidationError", f"key: {key!r}는 예약어라 사용할 수 없습니다 (reserved).")
+            raise StoreError(
+                400, "ValidationError", f"key: {key!r}는 예약어라 사용할 수 없습니다 (reserved)."
+            )
         stamp = isoformat_ms(now)
         with self._transaction() as db:
             entity = db.execute(
@@ -348,17 +360,24 @@ class RecordStore:
                     "SELECT count(*) FROM properties WHERE entity_id = ?", (body["entityId"],)
                 ).fetchone()[0]
                 if used >= quota:
-                    raise StoreError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
+                    raise StoreError(
+                        403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}"
+                    )
             if db.execute(
                 "SELECT 1 FROM properties WHERE entity_id = ? AND name = ? AND date_deleted IS NULL",
                 (body["entityId"], body["name"]),
             ).fetchone():
-                raise StoreError(409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}")
-            if key is not None and db.execute(
-                "SELECT 1 FROM properties WHERE entity_id = ? AND key_folded = ?"
-                " AND date_deleted IS NULL",
-                (body["entityId"], key.casefold()),
-            ).fetchone():
+                raise StoreError(
+                    409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}"
+                )
+            if (
+                key is not None
+                and db.execute(
+                    "SELECT 1 FROM properties WHERE entity_id = ? AND key_folded = ?"
+                    " AND date_deleted IS NULL",
+                    (body["entityId"], key.casefold()),
+                ).fetchone()
+            ):
                 raise StoreError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
             prop: dict[str, Any] = {
                 "propertyId": new_id("CRMPP", now),
@@ -422,12 +441,12 @@ class RecordStore:
             clauses.append("entity_id = ?")
             params.append(entity_id)
         query = (
-            "SELECT record_id, entity_id, workspace_id, date_created, date_deleted,"
+            "SELECT record_id, entity_id, workspace_id, date_created, date_deleted,"  # noqa: S608
             " (SELECT count(*) FROM activities a WHERE a.record_id = r.record_id),"
             " (SELECT count(*) FROM event_summaries s WHERE s.record_id = r.record_id),"
             " (SELECT count(*) FROM relations l WHERE l.from_record_id = r.record_id"
             "   OR l.to_record_id = r.record_id)"
-            f" FROM records r WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses
+            f" FROM records r WHERE {' AND '.join(clauses)}"
             " ORDER BY record_id LIMIT ? OFFSET ?"
         )
         with self._lock:

@@ -32,7 +32,9 @@ def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
     except ValidationError as error:
         details = error.errors(include_url=False)
         if details and details[0]["type"] == "json_invalid":
-            raise RequestRejected(400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다.") from None
+            raise RequestRejected(
+                400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다."
+            ) from None
         raise RequestRejected(400, "ValidationError", describe_errors(details)) from None
     # A RootModel (the oneOf body) dumps to its root value, a plain dict too.
     data: Any = parsed.model_dump(mode="json")

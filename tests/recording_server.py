@@ -50,9 +50,7 @@ def recording_server(script: list[Reply] | None = None) -> Iterator[RecordingSer
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             with lock:
-                received.append(
-                    Received(self.command, self.path, dict(self.headers.items()), body)
-                )
+                received.append(Received(self.command, self.path, dict(self.headers.items()), body))
                 reply = replies.pop(0) if replies else Reply()
             if reply.delay:
                 release.wait(reply.delay)
@@ -67,19 +65,17 @@ def recording_server(script: list[Reply] | None = None) -> Iterator[RecordingSer
 
         do_GET = do_POST = _handle  # noqa: N815
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    port = server.server_address[1]
     try:
-        yield RecordingServer(f"http://{host}:{port}", received, replies)
+        yield RecordingServer(f"http://127.0.0.1:{port}", received, replies)
     finally:
         release.set()
         server.shutdown()
         server.server_close()
-
-

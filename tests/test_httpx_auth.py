@@ -21,9 +21,10 @@ def verify_all(headers: list[str]) -> None:
 
 
 def test_three_requests_carry_three_salts() -> None:
-    with recording_server() as server, httpx.Client(
-        base_url=server.url, auth=HmacAuth(KEY, SECRET)
-    ) as client:
+    with (
+        recording_server() as server,
+        httpx.Client(base_url=server.url, auth=HmacAuth(KEY, SECRET)) as client,
+    ):
         for _ in range(3):
             client.post("/crm-core/v1/records/bulk/delete", json={"recordIds": []})
     headers = [r.headers["Authorization"] for r in server.received]
@@ -44,9 +45,10 @@ def test_async_client_signs_each_request() -> None:
 
 
 def test_resent_request_is_signed_afresh() -> None:
-    with recording_server() as server, httpx.Client(
-        base_url=server.url, auth=HmacAuth(KEY, SECRET)
-    ) as client:
+    with (
+        recording_server() as server,
+        httpx.Client(base_url=server.url, auth=HmacAuth(KEY, SECRET)) as client,
+    ):
         request = client.build_request("POST", "/crm-core/v1/properties", json={})
         client.send(request)
         client.send(request)  # what a retry loop does
@@ -58,9 +60,12 @@ def test_resent_request_is_signed_afresh() -> None:
 def test_redirect_is_signed_afresh_with_the_event_hooks() -> None:
     script = [Reply(status=307, headers={"Location": "/crm-core/v1/properties"})]
     auth = HmacAuth(KEY, SECRET)
-    with recording_server(script) as server, httpx.Client(
-        base_url=server.url, auth=auth, event_hooks=auth.event_hooks(), follow_redirects=True
-    ) as client:
+    with (
+        recording_server(script) as server,
+        httpx.Client(
+            base_url=server.url, auth=auth, event_hooks=auth.event_hooks(), follow_redirects=True
+        ) as client,
+    ):
         client.post("/old", json={})
     assert [r.path for r in server.received] == ["/old", "/crm-core/v1/properties"]
     headers = [r.headers["Authorization"] for r in server.received]

@@ -7,7 +7,14 @@ import logging
 import httpx
 import pytest
 
-from auth_plugin import AuthError, Credentials, HmacAuth, MissingCredentialsError, Verifier, sign_request
+from auth_plugin import (
+    AuthError,
+    Credentials,
+    HmacAuth,
+    MissingCredentialsError,
+    Verifier,
+    sign_request,
+)
 from auth_plugin.requests_auth import HmacRequestsAuth
 
 SECRET = "s3cr3t-VALUE-never-shown"

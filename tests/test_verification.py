@@ -33,7 +33,9 @@ def format_date(moment: datetime, form: str) -> str:
 
 
 def make_verifier(now: datetime = NOW, cache: ReplayCache | None = None) -> Verifier:
-    return Verifier(KEYS.get, clock=lambda: now, replay_cache=cache if cache is not None else ReplayCache())
+    return Verifier(
+        KEYS.get, clock=lambda: now, replay_cache=cache if cache is not None else ReplayCache()
+    )
 
 
 def refusal(verifier: Verifier, header: str | None) -> ErrorCode:
@@ -74,7 +76,9 @@ def test_changed_date_is_refused(salt: str, delta_ms: int) -> None:
 def test_changed_signature_is_refused(salt: str, position: int, data: st.DataObject) -> None:
     header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW), salt=salt)
     head, signature = header.rsplit("signature=", 1)
-    replacement = data.draw(st.sampled_from([c for c in "0123456789abcdef" if c != signature[position]]))
+    replacement = data.draw(
+        st.sampled_from([c for c in "0123456789abcdef" if c != signature[position]])
+    )
     tampered_signature = signature[:position] + replacement + signature[position + 1 :]
     assert (
         refusal(make_verifier(), f"{head}signature={tampered_signature}")
@@ -82,7 +86,10 @@ def test_changed_signature_is_refused(salt: str, position: int, data: st.DataObj
     )
 
 
-@given(salt=salts, key=st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=20))
+@given(
+    salt=salts,
+    key=st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=20),
+)
 def test_unknown_key_is_refused(salt: str, key: str) -> None:
     if key in KEYS:
         return
@@ -134,7 +141,9 @@ def test_replay_is_refused_until_the_window_closes() -> None:
 def test_refused_signature_is_not_remembered() -> None:
     cache = ReplayCache()
     header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW))
-    assert refusal(make_verifier(NOW + 2 * WINDOW, cache), header) is ErrorCode.REQUEST_TIME_TOO_SKEWED
+    assert (
+        refusal(make_verifier(NOW + 2 * WINDOW, cache), header) is ErrorCode.REQUEST_TIME_TOO_SKEWED
+    )
     assert make_verifier(NOW, cache).verify(header).api_key == "NCSXXXXXXXXXXXXX"
 
 

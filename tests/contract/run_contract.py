@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ET  # noqa: S405 - parses our own report
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,10 +101,10 @@ def embedded_mock() -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def schemathesis_command(
-    url: str, args: argparse.Namespace, *, exclude_create: bool
-) -> list[str]:
-    executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+def schemathesis_command(url: str, args: argparse.Namespace, *, exclude_create: bool) -> list[str]:
+    executable = (
+        shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+    )
     examples = args.max_examples or (2500 if args.deep else 100)
     command = [
         executable,
@@ -142,7 +142,7 @@ def schemathesis_command(
 def run_streaming(command: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run ``command``, echoing its output live; return (exit code, output)."""
     lines: list[str] = []
-    with subprocess.Popen(  # noqa: S603 - our own command line
+    with subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as process:
         assert process.stdout is not None
@@ -159,7 +159,7 @@ def summarize(output: str, junit: Path, seconds: float) -> None:
     failed_cases = int(match.group(3) or 0) if match else 0
     per_check: dict[str, int] = {}
     if junit.exists():
-        root = ET.parse(junit).getroot()  # noqa: S314 - our own report
+        root = ET.parse(junit).getroot()
         for problem in [*root.iter("failure"), *root.iter("error")]:
             text = problem.get("message") or problem.text or ""
             for check in re.findall(r"^\s*-\s*(.+)$", text, flags=re.MULTILINE) or ["error"]:
@@ -198,11 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             env["CRM_CORE_CONTRACT_ENTITY_ID"] = args.entity_id
         print(f"contract: live server {args.url}, seed {args.seed}")
         if writes:
-            print(f"  will send: bulk deletes (soft and permanent), property creates "
-                  f"({'local server' if local else 'workspace ' + str(args.allow_writes)})")
+            print(
+                f"  will send: bulk deletes (soft and permanent), property creates "
+                f"({'local server' if local else 'workspace ' + str(args.allow_writes)})"
+            )
         else:
             print("  will send: soft bulk deletes of generated (mostly unknown) ids only")
-            print("  will NOT send: permanent deletes, property creates (pass --allow-writes WORKSPACE)")
+            print(
+                "  will NOT send: permanent deletes, property creates (pass --allow-writes WORKSPACE)"
+            )
         code, output = run_streaming(
             schemathesis_command(args.url, args, exclude_create=not writes), env
         )
