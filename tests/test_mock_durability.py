@@ -86,7 +86,9 @@ def start_file_mock(db: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.parametrize("kill_after", [0.0, 0.005, 0.02, 0.05])
-def test_sigkill_during_permanent_delete_leaves_all_or_nothing(tmp_path: Path, kill_after: float) -> None:
+def test_sigkill_during_permanent_delete_leaves_all_or_nothing(
+    tmp_path: Path, kill_after: float
+) -> None:
     db = tmp_path / "state.sqlite"
     port = free_port()
     process = start_file_mock(db, port)
@@ -97,7 +99,9 @@ def test_sigkill_during_permanent_delete_leaves_all_or_nothing(tmp_path: Path, k
 
         def send() -> None:
             try:
-                with httpx.Client(auth=HmacAuth(DEMO_OWNER_KEY, DEMO_OWNER_SECRET), timeout=10) as api:
+                with httpx.Client(
+                    auth=HmacAuth(DEMO_OWNER_KEY, DEMO_OWNER_SECRET), timeout=10
+                ) as api:
                     api.post(f"{url}{DELETE}", json={"recordIds": ids, "permanent": True})
             except httpx.TransportError:
                 pass  # the server died mid-request: expected

@@ -29,7 +29,9 @@ OTHER_WORKSPACE_RECORD = "CRMRC1260423081530125OTHERREC001"
 UNKNOWN_RECORD = "CRMRC1260423081530999NOPE0000000"
 
 
-def client(mock: RunningMock, key: str = DEMO_OWNER_KEY, secret: str = DEMO_OWNER_SECRET) -> httpx.Client:
+def client(
+    mock: RunningMock, key: str = DEMO_OWNER_KEY, secret: str = DEMO_OWNER_SECRET
+) -> httpx.Client:
     return httpx.Client(base_url=mock.url, auth=HmacAuth(key, secret), timeout=30)
 
 
@@ -38,7 +40,9 @@ def admin(mock: RunningMock, path: str) -> Any:
 
 
 def generated_ids(mock: RunningMock, count: int) -> list[str]:
-    records = admin(mock, f"/records?entityId={DEMO_ENTITY_ID}&limit={count + 2}&offset=2")["records"]
+    records = admin(mock, f"/records?entityId={DEMO_ENTITY_ID}&limit={count + 2}&offset=2")[
+        "records"
+    ]
     return [r["recordId"] for r in records][:count]
 
 
@@ -106,7 +110,11 @@ def test_records_of_other_workspaces_are_invisible(mock: RunningMock) -> None:
             DELETE, json={"recordIds": [OTHER_WORKSPACE_RECORD], "permanent": True}
         ).json()
     assert body["failed"] == [
-        {"recordId": OTHER_WORKSPACE_RECORD, "reason": "NOT_FOUND", "errorMessage": "레코드를 찾을 수 없습니다."}
+        {
+            "recordId": OTHER_WORKSPACE_RECORD,
+            "reason": "NOT_FOUND",
+            "errorMessage": "레코드를 찾을 수 없습니다.",
+        }
     ]
     assert admin(mock, f"/records/{OTHER_WORKSPACE_RECORD}")["dateDeleted"] is None
 
@@ -139,10 +147,13 @@ def test_trash_is_purged_after_fourteen_days() -> None:
 
 def test_create_property_returns_the_property_object(mock: RunningMock) -> None:
     with client(mock) as api:
-        response = api.post(CREATE, json=prop(fieldType="PHONE", isMasked=True, key="mobile", description="d"))
+        response = api.post(
+            CREATE, json=prop(fieldType="PHONE", isMasked=True, key="mobile", description="d")
+        )
     assert response.status_code == 201
     body = response.json()
-    assert body["propertyId"].startswith("CRMPP1") and len(body["propertyId"]) == 32
+    assert body["propertyId"].startswith("CRMPP1")
+    assert len(body["propertyId"]) == 32
     assert body["isMasked"] is True
     assert body["key"] == "mobile"
     assert body["options"] == []
@@ -165,7 +176,12 @@ def test_is_masked_defaults_to_false_and_description_is_omitted(mock: RunningMoc
     [
         (prop(fieldType="DROPDOWN"), 400, "ValidationError", "options"),
         (prop(fieldType="DROPDOWN", options=[]), 400, "ValidationError", "options"),
-        (prop(options=[{"label": "a", "value": "a", "priority": 1}]), 400, "ValidationError", "options"),
+        (
+            prop(options=[{"label": "a", "value": "a", "priority": 1}]),
+            400,
+            "ValidationError",
+            "options",
+        ),
         (prop(key="1abc"), 400, "ValidationError", "key"),
         (prop(key="recordId"), 400, "ValidationError", "reserved"),
         (prop(isMasked=0), 400, "ValidationError", "isMasked"),
@@ -206,7 +222,10 @@ def test_plan_quota_of_thirty_per_entity(mock: RunningMock) -> None:
         refused = api.post(CREATE, json=prop(name="one too many"))
     assert statuses == [201] * 28  # the demo entity starts with 2 properties
     assert refused.status_code == 403
-    assert refused.json() == {"errorCode": "PlanQuotaExceeded", "errorMessage": "개체당 최대 속성 수: 30/30"}
+    assert refused.json() == {
+        "errorCode": "PlanQuotaExceeded",
+        "errorMessage": "개체당 최대 속성 수: 30/30",
+    }
 
 
 def test_quota_is_configurable_in_fixtures() -> None:
@@ -217,14 +236,19 @@ def test_quota_is_configurable_in_fixtures() -> None:
                 "accountId": "1",
                 "plan": "STARTER",
                 "propertyQuota": 1,
-                "apiKeys": [{"apiKey": DEMO_OWNER_KEY, "apiSecret": DEMO_OWNER_SECRET, "role": "OWNER"}],
+                "apiKeys": [
+                    {"apiKey": DEMO_OWNER_KEY, "apiSecret": DEMO_OWNER_SECRET, "role": "OWNER"}
+                ],
                 "entities": [{"entityId": DEMO_ENTITY_ID}],
             }
         ]
     }
     with serve(create_app(fixtures=parse_fixtures(document))) as mock, client(mock) as api:
         assert api.post(CREATE, json=prop()).status_code == 201
-        assert api.post(CREATE, json=prop(name="2")).json()["errorMessage"] == "개체당 최대 속성 수: 1/1"
+        assert (
+            api.post(CREATE, json=prop(name="2")).json()["errorMessage"]
+            == "개체당 최대 속성 수: 1/1"
+        )
 
 
 # --- auth, transport-level errors -----------------------------------------------------
@@ -242,11 +266,20 @@ def test_auth_failures_use_the_documented_codes(mock: RunningMock) -> None:
         assert replay.json()["errorCode"] == "DuplicatedSignature"
         old = datetime.now(UTC) - timedelta(minutes=16)
         stale = sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, date=old.isoformat())
-        assert raw.post(DELETE, json=body, headers={"Authorization": stale}).json()["errorCode"] == "RequestTimeTooSkewed"
+        assert (
+            raw.post(DELETE, json=body, headers={"Authorization": stale}).json()["errorCode"]
+            == "RequestTimeTooSkewed"
+        )
         wrong = sign_request(DEMO_OWNER_KEY, "not-the-secret")
-        assert raw.post(DELETE, json=body, headers={"Authorization": wrong}).json()["errorCode"] == "SignatureDoesNotMatch"
+        assert (
+            raw.post(DELETE, json=body, headers={"Authorization": wrong}).json()["errorCode"]
+            == "SignatureDoesNotMatch"
+        )
         unknown = sign_request("NCSUNKNOWNXXXXXX", DEMO_OWNER_SECRET)
-        assert raw.post(DELETE, json=body, headers={"Authorization": unknown}).json()["errorCode"] == "InvalidAPIKey"
+        assert (
+            raw.post(DELETE, json=body, headers={"Authorization": unknown}).json()["errorCode"]
+            == "InvalidAPIKey"
+        )
 
 
 @pytest.mark.parametrize(
@@ -255,7 +288,12 @@ def test_auth_failures_use_the_documented_codes(mock: RunningMock) -> None:
         (b"{not json", {"Content-Type": "application/json"}, 400, "BadRequest"),
         (b"", {"Content-Type": "application/json"}, 400, "BadRequest"),
         (b'{"recordIds": []}', {"Content-Type": "text/plain"}, 415, "UnsupportedMediaType"),
-        (b"[" + b'"x",' * 300_000 + b'"x"]', {"Content-Type": "application/json"}, 413, "PayloadTooLarge"),
+        (
+            b"[" + b'"x",' * 300_000 + b'"x"]',
+            {"Content-Type": "application/json"},
+            413,
+            "PayloadTooLarge",
+        ),
     ],
 )
 def test_malformed_requests_get_clear_4xx(

@@ -58,7 +58,9 @@ def run(language: str, code: str, tmp_path: Path) -> str:
         script = tmp_path / "sample.sh"
         script.write_text(code, encoding="utf-8")
         command = ["bash", str(script)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, env=dict(os.environ)
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 

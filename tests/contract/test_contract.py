@@ -1,0 +1,138 @@
+"""The contract run in the test suite: a bounded schemathesis run, and a negative suite.
+
+The bounded run uses the same runner as `nox -s contract`; the deep run is
+`nox -s contract -- --deep`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from auth_plugin import HmacAuth, sign_request
+from mock_server import create_app
+from mock_server.fixtures import load_fixtures
+from tests.contract import run_contract
+from tests.live_mock import RunningMock, serve
+
+KEY, SECRET = run_contract.CONTRACT_KEY, run_contract.CONTRACT_SECRET
+ENTITY = run_contract.CONTRACT_ENTITY
+DELETE = "/crm-core/v1/records/bulk/delete"
+CREATE = "/crm-core/v1/properties"
+
+
+def test_bounded_contract_run_has_no_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_contract.main(["--max-examples", "25", "--reports", str(tmp_path)])
+    output = capsys.readouterr().out
+    summary = re.search(r"contract summary: (\d+) cases, (\d+) failed", output)
+    assert summary, output[-2000:]
+    assert code == 0, output[-4000:]
+    assert int(summary.group(1)) >= 200
+    assert int(summary.group(2)) == 0
+    assert (tmp_path / "junit.xml").exists()
+    har = (tmp_path / "requests.har.json").read_text(encoding="utf-8")
+    assert SECRET not in har
+    assert "signature=" not in har  # Authorization values are filtered
+
+
+@pytest.fixture
+def contract_mock() -> Iterator[RunningMock]:
+    with serve(create_app(fixtures=load_fixtures(run_contract.CONTRACT_FIXTURES))) as running:
+        yield running
+
+
+REFUSED = [
+    (DELETE, {"recordIds": [f"CRMRC1260423081530123{i:011d}" for i in range(1001)]}, 400, "ValidationError"),
+    (DELETE, {"recordIds": []}, 400, "ValidationError"),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"] * 2}, 400, "ValidationError"),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "permanent": "yes"}, 400, "ValidationError"),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "extra": 1}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "options": [{"label": "a", "value": "a", "priority": 1}]}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "DROPDOWN"}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "RADIO", "options": []}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "isMasked": 0}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a-b"}, 400, "ValidationError"),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a" * 64}, 400, "ValidationError"),
+    (CREATE, {"entityId": "CRMET1260423081530123XYZ11122299", "name": "x", "fieldType": "TEXT"}, 404, "NotFound"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "body", "status", "code"), REFUSED)
+def test_what_the_api_refuses_the_mock_refuses(
+    contract_mock: RunningMock, path: str, body: object, status: int, code: str
+) -> None:
+    with httpx.Client(base_url=contract_mock.url, auth=HmacAuth(KEY, SECRET)) as api:
+        response = api.post(path, json=body)
+    assert (response.status_code, response.json()["errorCode"]) == (status, code)
+
+
+def test_member_creating_a_property_is_forbidden(contract_mock: RunningMock) -> None:
+    # The demo fixtures have a MEMBER key; the contract fixtures only an OWNER.
+    with (
+        serve(create_app()) as demo,
+        httpx.Client(
+            base_url=demo.url, auth=HmacAuth("NCSMEMBERXXXXXXX", "YOUR_MEMBER_SECRET")
+        ) as api,
+    ):
+        response = api.post(CREATE, json={"entityId": ENTITY, "name": "x", "fieldType": "TEXT"})
+    assert (response.status_code, response.json()["errorCode"]) == (403, "Forbidden")
+
+
+@pytest.mark.parametrize(
+    ("make_header", "code"),
+    [
+        (lambda: None, "Unauthorized"),
+        (lambda: "Bearer token", "Unauthorized"),
+        (lambda: sign_request(KEY, SECRET, date=(datetime.now(UTC) - timedelta(minutes=16)).isoformat()), "RequestTimeTooSkewed"),
+        (lambda: sign_request(KEY, SECRET, date=(datetime.now(UTC) + timedelta(minutes=16)).isoformat()), "RequestTimeTooSkewed"),
+        (lambda: sign_request(KEY, "wrong"), "SignatureDoesNotMatch"),
+        (lambda: sign_request("NCSNOTAKEYXXXXXX", SECRET), "InvalidAPIKey"),
+        (lambda: sign_request(KEY, SECRET, salt="short"), "Unauthorized"),
+    ],
+)  # fmt: skip
+def test_auth_refusals(
+    contract_mock: RunningMock, make_header: Callable[[], str | None], code: str
+) -> None:
+    header = make_header()
+    headers = {"Authorization": header} if header else {}
+    response = httpx.post(
+        f"{contract_mock.url}{DELETE}",
+        json={"recordIds": [ENTITY.replace("CRMET", "CRMRC")]},
+        headers=headers,
+    )
+    assert (response.status_code, response.json()["errorCode"]) == (401, code)
+
+
+def test_replayed_signature_is_refused(contract_mock: RunningMock) -> None:
+    header = sign_request(KEY, SECRET)
+    body = {"recordIds": ["CRMRC1260423081530999NOPE0000000"]}
+    first = httpx.post(f"{contract_mock.url}{DELETE}", json=body, headers={"Authorization": header})
+    second = httpx.post(
+        f"{contract_mock.url}{DELETE}", json=body, headers={"Authorization": header}
+    )
+    assert first.status_code == 200
+    assert (second.status_code, second.json()["errorCode"]) == (401, "DuplicatedSignature")
+
+
+LIVE_URL = os.environ.get("CRM_CORE_LIVE_URL")
+
+
+@pytest.mark.live
+@pytest.mark.skipif(
+    not (LIVE_URL and os.environ.get("SOLAPI_API_KEY") and os.environ.get("SOLAPI_API_SECRET")),
+    reason="live server not configured: set CRM_CORE_LIVE_URL, SOLAPI_API_KEY, SOLAPI_API_SECRET",
+)
+def test_live_server_honours_the_contract(tmp_path: Path) -> None:
+    assert LIVE_URL is not None
+    code = run_contract.main(
+        ["--url", LIVE_URL, "--max-examples", "25", "--reports", str(tmp_path)]
+    )
+    assert code == 0
