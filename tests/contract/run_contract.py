@@ -12,10 +12,8 @@ import ipaddress
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -23,10 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import uvicorn
-
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
+from tests.live_mock import serve
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -73,32 +70,11 @@ def is_local(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def embedded_mock() -> Iterator[str]:
-    """Serve the mock on 127.0.0.1 in a background thread; yield its URL."""
-    app = create_app(fixtures=load_fixtures(CONTRACT_FIXTURES))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the embedded mock did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """Serve the mock with the contract fixtures on 127.0.0.1; yield its URL."""
+    with serve(create_app(fixtures=load_fixtures(CONTRACT_FIXTURES))) as running:
+        yield running.url
 
 
 def schemathesis_command(url: str, args: argparse.Namespace, *, exclude_create: bool) -> list[str]:
