@@ -145,7 +145,7 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 response.close()
                 time.sleep(self._policy.delay(attempt, response))
             attempt += 1
-            self._resign(request)
+            self._auth.resign(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self._inner, httpx.AsyncBaseTransport)
@@ -168,11 +168,7 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 await response.aclose()
                 await asyncio.sleep(self._policy.delay(attempt, response))
             attempt += 1
-            self._resign(request)
-
-    def _resign(self, request: httpx.Request) -> None:
-        if "Authorization" in request.headers:
-            request.headers["Authorization"] = self._auth.authorization_header()
+            self._auth.resign(request)
 
     def close(self) -> None:
         if isinstance(self._inner, httpx.BaseTransport):
@@ -217,11 +213,12 @@ def create_client(
         api_key, api_secret = credentials.api_key, credentials.api_secret
     auth = HmacAuth(api_key, api_secret)
     policy = retry or RetryPolicy()
+    timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     sync_hooks = auth.event_hooks()
     async_hooks = auth.async_event_hooks()
     return Client(
         base_url=base_url,
-        timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        timeout=timeout,
         raise_on_unexpected_status=True,
         httpx_args={
             "auth": auth,
@@ -234,7 +231,7 @@ def create_client(
     ).set_async_httpx_client(
         httpx.AsyncClient(
             base_url=base_url,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=timeout,
             auth=auth,
             transport=RetryingTransport(
                 async_transport or httpx.AsyncHTTPTransport(), auth, policy

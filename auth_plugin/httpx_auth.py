@@ -67,17 +67,20 @@ class HmacAuth(httpx.Auth):
 
     def event_hooks(self) -> dict[str, list[Callable[[httpx.Request], None]]]:
         """Request hooks for ``httpx.Client`` that re-sign every redirect hop."""
-        return {"request": [self._resign_hop]}
+        return {"request": [self.resign]}
 
     def async_event_hooks(self) -> dict[str, list[Callable[[httpx.Request], Awaitable[None]]]]:
         """Request hooks for ``httpx.AsyncClient`` that re-sign every redirect hop."""
 
         async def resign(request: httpx.Request) -> None:
-            self._resign_hop(request)
+            self.resign(request)
 
         return {"request": [resign]}
 
-    def _resign_hop(self, request: httpx.Request) -> None:
-        # httpx drops the header on a cross-origin redirect: never add it back there.
+    def resign(self, request: httpx.Request) -> None:
+        """Replace the signature of a request about to be sent again (redirect or retry).
+
+        httpx drops the header on a cross-origin redirect: it is never added back there.
+        """
         if "Authorization" in request.headers:
             request.headers["Authorization"] = self.authorization_header()

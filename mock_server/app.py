@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
 from auth_plugin.verification import Clock, utc_now
 from mock_server.clock import MockClock, isoformat_ms
+from mock_server.errors import ApiError
 from mock_server.fixtures import Fixtures, default_fixtures
 from mock_server.spec import ROLE_RANK, Operation, operations
-from mock_server.store import TRASH_RETENTION, RecordStore, StoreError
-from mock_server.validation import RequestRejected, validate_body
+from mock_server.store import TRASH_RETENTION, RecordStore
+from mock_server.validation import validate_body
 
 MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger("mock_server")
@@ -61,21 +62,24 @@ class MockState:
     def reset(self) -> None:
         self.store.load(self.fixtures, self.clock.now())
 
+    def purge(self) -> int:
+        """Drop trash older than 14 days by the data clock, before showing state."""
+        return self.store.purge_trash(self.clock.now())
+
 
 async def _read_body(request: Request) -> bytes:
+    too_large = ApiError(
+        413, "PayloadTooLarge", f"요청 본문은 {MAX_BODY_BYTES}바이트를 넘을 수 없습니다."
+    )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RequestRejected(
-            413, "PayloadTooLarge", f"요청 본문은 {MAX_BODY_BYTES}바이트를 넘을 수 없습니다."
-        )
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise RequestRejected(
-                413, "PayloadTooLarge", f"요청 본문은 {MAX_BODY_BYTES}바이트를 넘을 수 없습니다."
-            )
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -83,9 +87,7 @@ async def _read_body(request: Request) -> bytes:
 def _check_content_type(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
-        raise RequestRejected(
-            415, "UnsupportedMediaType", "Content-Type은 application/json이어야 합니다."
-        )
+        raise ApiError(415, "UnsupportedMediaType", "Content-Type은 application/json이어야 합니다.")
 
 
 def _operation_endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -110,12 +112,11 @@ def _operation_endpoint(operation: Operation) -> Callable[[Request], Awaitable[R
             _check_content_type(request)
             body = validate_body(operation, await _read_body(request))
             now = mock.clock.now()
-            mock.store.purge_trash(now)
             if operation.operation_id == "bulkDeleteRecords":
                 payload = _bulk_delete(mock, caller.workspace_id, body, now)
             else:
                 payload = mock.store.create_property(caller, body, now=now)
-        except (RequestRejected, StoreError) as error:
+        except ApiError as error:
             return error_response(error.status, error.error_code, error.message)
         return JSONResponse(payload, status_code=operation.success_status)
 
@@ -152,6 +153,7 @@ async def admin_reset(request: Request) -> Response:
 
 async def admin_records(request: Request) -> Response:
     mock: MockState = request.app.state.mock
+    mock.purge()
     state = request.query_params.get("state", "active")
     if state not in ("active", "trash", "all"):
         return error_response(400, "ValidationError", "state: active, trash 또는 all (enum)")
@@ -172,12 +174,14 @@ async def admin_records(request: Request) -> Response:
 
 async def admin_trash(request: Request) -> Response:
     mock: MockState = request.app.state.mock
+    mock.purge()
     records = mock.store.list_records(in_trash=True, limit=10_000)
     return JSONResponse({"records": records, "count": len(records)})
 
 
 async def admin_record(request: Request) -> Response:
     mock: MockState = request.app.state.mock
+    mock.purge()
     record = mock.store.get_record(request.path_params["record_id"])
     if record is None:
         return error_response(404, "NotFound", "레코드를 찾을 수 없습니다.")
@@ -208,8 +212,7 @@ async def admin_clock(request: Request) -> Response:
                 400, "ValidationError", 'body: {"seconds": n} 또는 {"days": n}, n >= 0 (type)'
             )
         now = mock.clock.advance(timedelta(seconds=seconds))
-        purged = mock.store.purge_trash(now)
-        return JSONResponse({"now": isoformat_ms(now), "purged": purged})
+        return JSONResponse({"now": isoformat_ms(now), "purged": mock.purge()})
     return JSONResponse({"now": isoformat_ms(mock.clock.now())})
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.clock import isoformat_ms
+from mock_server.errors import ApiError
 from mock_server.fixtures import EntityFixture, Fixtures, WorkspaceFixture
 from mock_server.ids import format_id, new_id
 
@@ -123,16 +124,6 @@ class DeletionOutcome:
     date_deleted: datetime
 
 
-class StoreError(Exception):
-    """A request the store refuses; carries the API's status and errorCode."""
-
-    def __init__(self, status: int, error_code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
-
-
 class RecordStore:
     """All state of the mock: workspaces, keys, entities, properties, records."""
 
@@ -174,8 +165,8 @@ class RecordStore:
     def load(self, fixtures: Fixtures, now: datetime) -> None:
         """Replace all state with ``fixtures``, in one transaction."""
         with self._transaction() as db:
-            for table in ("workspaces",):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            # ON DELETE CASCADE empties every other table.
+            db.execute("DELETE FROM workspaces")
             for workspace in fixtures.workspaces:
                 self._load_workspace(db, workspace, now)
 
@@ -276,13 +267,16 @@ class RecordStore:
 
     def purge_trash(self, now: datetime) -> int:
         """Permanently delete records that have been in the trash for 14 days."""
-        cutoff = isoformat_ms(now - TRASH_RETENTION)
         with self._transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?",
-                (cutoff,),
-            )
-            return cursor.rowcount
+            return self._purge(db, now)
+
+    @staticmethod
+    def _purge(db: sqlite3.Connection, now: datetime) -> int:
+        cutoff = isoformat_ms(now - TRASH_RETENTION)
+        cursor = db.execute(
+            "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?", (cutoff,)
+        )
+        return cursor.rowcount
 
     def bulk_delete(
         self, workspace_id: str, record_ids: Sequence[str], *, permanent: bool, now: datetime
@@ -290,6 +284,8 @@ class RecordStore:
         """Delete what can be deleted in one transaction; report the rest per id."""
         stamp = isoformat_ms(now)
         with self._transaction() as db:
+            # Lazy GC: records past their 14 days are gone before ids are looked up.
+            self._purge(db, now)
             placeholders = ",".join("?" * len(record_ids))
             found = {
                 row[0]: (row[1], row[2])
@@ -339,10 +335,10 @@ class RecordStore:
     def create_property(
         self, caller: ApiKey, body: dict[str, Any], *, now: datetime
     ) -> dict[str, Any]:
-        """Create a property; raise :class:`StoreError` for 404, 409, 403 quota, 400 key."""
+        """Create a property; raise :class:`ApiError` for 404, 409, 403 quota, 400 key."""
         key = body.get("key")
         if key is not None and key.casefold() in RESERVED_KEYS:
-            raise StoreError(
+            raise ApiError(
                 400, "ValidationError", f"key: {key!r}는 예약어라 사용할 수 없습니다 (reserved)."
             )
         stamp = isoformat_ms(now)
@@ -353,21 +349,19 @@ class RecordStore:
                 (body["entityId"], caller.workspace_id),
             ).fetchone()
             if entity is None:
-                raise StoreError(404, "NotFound", f"개체를 찾을 수 없습니다: {body['entityId']}")
+                raise ApiError(404, "NotFound", f"개체를 찾을 수 없습니다: {body['entityId']}")
             quota = entity[1]
             if quota is not None:
                 used = db.execute(
                     "SELECT count(*) FROM properties WHERE entity_id = ?", (body["entityId"],)
                 ).fetchone()[0]
                 if used >= quota:
-                    raise StoreError(
-                        403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}"
-                    )
+                    raise ApiError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
             if db.execute(
                 "SELECT 1 FROM properties WHERE entity_id = ? AND name = ? AND date_deleted IS NULL",
                 (body["entityId"], body["name"]),
             ).fetchone():
-                raise StoreError(
+                raise ApiError(
                     409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}"
                 )
             if (
@@ -378,7 +372,7 @@ class RecordStore:
                     (body["entityId"], key.casefold()),
                 ).fetchone()
             ):
-                raise StoreError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
+                raise ApiError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
             prop: dict[str, Any] = {
                 "propertyId": new_id("CRMPP", now),
                 "accountId": caller.account_id,

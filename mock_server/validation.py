@@ -7,17 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from mock_server.errors import ApiError
 from mock_server.spec import Operation
-
-
-class RequestRejected(Exception):
-    """A request refused before it reaches the store."""
-
-    def __init__(self, status: int, error_code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
 
 
 def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
@@ -32,20 +23,18 @@ def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
     except ValidationError as error:
         details = error.errors(include_url=False)
         if details and details[0]["type"] == "json_invalid":
-            raise RequestRejected(
-                400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다."
-            ) from None
-        raise RequestRejected(400, "ValidationError", describe_errors(details)) from None
+            raise ApiError(400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다.") from None
+        raise ApiError(400, "ValidationError", describe_errors(details)) from None
     # A RootModel (the oneOf body) dumps to its root value, a plain dict too.
     data: Any = parsed.model_dump(mode="json")
     if not isinstance(data, dict):  # pragma: no cover - every body schema is an object
-        raise RequestRejected(400, "ValidationError", "body: must be a JSON object (type)")
+        raise ApiError(400, "ValidationError", "body: must be a JSON object (type)")
     for field in operation.unique_item_fields:
         values = data.get(field) or []
         seen: set[Any] = set()
         for index, value in enumerate(values):
             if value in seen:
-                raise RequestRejected(
+                raise ApiError(
                     400,
                     "ValidationError",
                     f"{field}[{index}]: 중복된 값입니다: {value} (uniqueItems)",

@@ -7,6 +7,9 @@ import pytest
 from mock_server import create_app
 from tests.live_mock import RunningMock, serve
 
+# Loaded by schemathesis only (it reads credentials at import), never by pytest.
+collect_ignore = ["contract/hooks.py"]
+
 
 @pytest.fixture
 def mock() -> Iterator[RunningMock]:

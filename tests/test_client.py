@@ -36,6 +36,12 @@ from tests.recording_server import Reply, recording_server
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.05)
 
 
+def text_property(name: str, entity_id: str = DEMO_ENTITY_ID) -> CreateScalarPropertyRequest:
+    return CreateScalarPropertyRequest(
+        entity_id=entity_id, name=name, field_type=ScalarFieldType.TEXT
+    )
+
+
 def test_bulk_delete_in_a_few_lines(mock: RunningMock) -> None:
     client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=mock.url)
     result = bulk_delete_records.sync(
@@ -63,9 +69,7 @@ def test_create_property_sync_and_async(mock: RunningMock) -> None:
     async def create_async() -> Property | object:
         return await create_property.asyncio(
             client=client,
-            body=CreateScalarPropertyRequest(
-                entity_id=DEMO_ENTITY_ID, name="메모", field_type=ScalarFieldType.TEXT
-            ),
+            body=text_property("메모"),
         )
 
     result = asyncio.run(create_async())
@@ -91,9 +95,7 @@ def test_error_responses_raise_one_typed_error(
     with pytest.raises(CrmCoreError) as caught:
         create_property.sync(
             client=client,
-            body=CreateScalarPropertyRequest(
-                entity_id=entity, name=name, field_type=ScalarFieldType.TEXT
-            ),
+            body=text_property(name, entity),
         )
     assert (caught.value.status_code, caught.value.error_code) == (status, code)
     assert caught.value.error_message
@@ -106,9 +108,7 @@ def test_async_errors_raise_too(mock: RunningMock) -> None:
     async def call() -> None:
         await create_property.asyncio(
             client=client,
-            body=CreateScalarPropertyRequest(
-                entity_id=DEMO_ENTITY_ID, name="x", field_type=ScalarFieldType.TEXT
-            ),
+            body=text_property("x"),
         )
 
     with pytest.raises(CrmCoreError) as caught:
@@ -154,9 +154,7 @@ def test_a_create_is_not_resent_after_a_timeout() -> None:
         with pytest.raises(httpx.ReadTimeout):
             create_property.sync(
                 client=client,
-                body=CreateScalarPropertyRequest(
-                    entity_id=DEMO_ENTITY_ID, name="x", field_type=ScalarFieldType.TEXT
-                ),
+                body=text_property("x"),
             )
     assert len(server.received) == 1
 
@@ -184,9 +182,7 @@ def test_a_create_is_not_resent_after_a_503() -> None:
         with pytest.raises(CrmCoreError):
             create_property.sync(
                 client=client,
-                body=CreateScalarPropertyRequest(
-                    entity_id=DEMO_ENTITY_ID, name="x", field_type=ScalarFieldType.TEXT
-                ),
+                body=text_property("x"),
             )
     assert len(server.received) == 1
 
