@@ -183,3 +183,11 @@ def bench(session: nox.Session) -> None:
     names = session.posargs or ["auth"]
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the partner client wheel into dist/ and smoke-test it in a fresh venv."""
+    _install_dev(session)
+    session.run("python", "generators/build_client_wheel.py", str(ROOT / "dist"))
+    session.run("pytest", "tests/test_client_wheel.py", "-q")

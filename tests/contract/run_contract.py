@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-examples", type=int, default=None, help="cases per operation and phase"
     )
     parser.add_argument(
-        "--deep", action="store_true", help="a deep run: 2500 examples per operation"
+        "--deep",
+        action="store_true",
+        help="a deep run: 1300 examples per operation and mode (>= 5,000 cases), 2 workers",
     )
     parser.add_argument(
         "--allow-writes",
@@ -81,7 +83,7 @@ def schemathesis_command(url: str, args: argparse.Namespace, *, exclude_create: 
     executable = (
         shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     )
-    examples = args.max_examples or (2500 if args.deep else 100)
+    examples = args.max_examples or (1300 if args.deep else 100)
     command = [
         executable,
         "--no-color",
@@ -100,7 +102,7 @@ def schemathesis_command(url: str, args: argparse.Namespace, *, exclude_create: 
         "--max-examples",
         str(examples),
         "--workers",
-        "1",
+        "2" if args.deep else "1",
         "--report",
         "junit,har",
         "--report-junit-path",

@@ -1,0 +1,74 @@
+"""The client wheel: built, installed in a fresh venv, the README example run against the mock."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import httpx
+
+from generators.build_client_wheel import build_client_wheel
+from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET, DEMO_RECORD_ID
+from tests.live_mock import RunningMock
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using the client") :]
+    match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert match, "README has no client example"
+    return match.group(1)
+
+
+def test_readme_example_is_at_most_six_lines() -> None:
+    lines = [line for line in readme_example().splitlines() if line.strip()]
+    assert len(lines) <= 6
+
+
+def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path: Path) -> None:
+    wheel = build_client_wheel(tmp_path / "dist")
+    names = subprocess.run(
+        [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
+    ).stdout
+    for required in ("crm_core_client/py.typed", "crm_core_models/py.typed", "auth_plugin/py.typed"):
+        assert required in names
+    assert "mock_server" not in names
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    # Only the base URL changes, as a partner would point it at the mock.
+    example = readme_example().replace("create_client()", f"create_client(base_url={mock.url!r})")
+    script = tmp_path / "example.py"
+    script.write_text(example, encoding="utf-8")
+    result = subprocess.run(
+        [str(python), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,  # not the repo: imports must come from the wheel
+        env={"SOLAPI_API_KEY": DEMO_OWNER_KEY, "SOLAPI_API_SECRET": DEMO_OWNER_SECRET},
+    )
+    assert result.returncode == 0, result.stderr
+    record = httpx.get(f"{mock.url}/_mock/records/{DEMO_RECORD_ID}").json()
+    assert record["dateDeleted"] is not None
+
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+         "--python-executable", str(python), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )  # fmt: skip
+    assert typed.returncode == 0, typed.stdout
