@@ -180,7 +180,8 @@ def mock(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
     _install_dev(session)
-    names = session.posargs or ["auth"]
+    session.install(NODEJS)  # npx for Prism
+    names = session.posargs or ["auth", "client", "mock"]
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")
 

@@ -33,9 +33,16 @@ def test_readme_example_is_at_most_six_lines() -> None:
 def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path: Path) -> None:
     wheel = build_client_wheel(tmp_path / "dist")
     names = subprocess.run(
-        [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "zipfile", "-l", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    for required in ("crm_core_client/py.typed", "crm_core_models/py.typed", "auth_plugin/py.typed"):
+    for required in (
+        "crm_core_client/py.typed",
+        "crm_core_models/py.typed",
+        "auth_plugin/py.typed",
+    ):
         assert required in names
     assert "mock_server" not in names
 
