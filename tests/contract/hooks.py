@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 from typing import Any
 
 import schemathesis
@@ -23,6 +24,9 @@ _auth = HmacAuth.from_env()
 _entity_id = os.environ.get("CRM_CORE_CONTRACT_ENTITY_ID", "")
 _live = os.environ.get("CRM_CORE_CONTRACT_LIVE") == "1"
 _counter = itertools.count(1)
+# Differs per run, so a second run against the same server (a live one, or a
+# mock with --db) does not reuse the names and keys of the first.
+_run_token = secrets.token_hex(3)
 
 
 @schemathesis.auth(refresh_interval=None)
@@ -37,7 +41,7 @@ class HmacSignature:
 
 
 def _unique(value: str, limit: int, separator: str) -> str:
-    suffix = f"{separator}{next(_counter):x}"
+    suffix = f"{separator}{_run_token}{next(_counter):x}"
     return value[: limit - len(suffix)] + suffix
 
 

@@ -43,6 +43,19 @@ def test_bounded_contract_run_has_no_failures(
     assert "signature=" not in har  # Authorization values are filtered
 
 
+def test_summary_counts_failures_per_check(capsys: pytest.CaptureFixture[str]) -> None:
+    output = (
+        "Failures:\n  ❌ ST202 Schema-valid request rejected: 2\n"
+        "  ❌ ST101 Server error: 1\n\nTest cases:\n  40 generated, 37 passed, 3 failed\n"
+    )
+    chunk = run_contract.Chunk(0, 1, 10, "fuzzing", Path("."))
+    results = [run_contract.ChunkResult(chunk, 1, 40, 3, 1.0, output)] * 2
+    run_contract.summarize(results, 2.5)
+    line = capsys.readouterr().out
+    assert "80 cases, 6 failed in 2 run(s)" in line
+    assert "ST101 Server error: 2, ST202 Schema-valid request rejected: 4" in line
+
+
 @pytest.fixture
 def contract_mock() -> Iterator[RunningMock]:
     with serve(create_app(fixtures=load_fixtures(run_contract.CONTRACT_FIXTURES))) as running:
