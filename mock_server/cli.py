@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,13 +21,21 @@ from mock_server.fixtures import (
 )
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mock_server",
         description="A stateful mock of the SOLAPI CRM Core API (both operations of openapi.yaml).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)"
+    )
     parser.add_argument("--db", type=Path, help="SQLite file that keeps state across restarts")
     parser.add_argument("--fixtures", type=Path, help="fixture file (YAML/JSON); default: demo set")
     parser.add_argument(
@@ -58,18 +67,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(message)s",
     )
+    # Bind first, so that the banner names the real port (also for --port 0).
+    listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((args.host, args.port))
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
     app = create_app(db_path=args.db or ":memory:", fixtures=fixtures, reset=args.reset or None)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    _print_banner(args, fixtures is not None and args.fixtures is None, server)
-    server.run()
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    _print_banner(args, listener.getsockname()[1], demo=args.fixtures is None)
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
-def _print_banner(args: argparse.Namespace, demo: bool, server: uvicorn.Server) -> None:
-    print(f"CRM Core mock server on http://{args.host}:{args.port}  (admin API: /_mock/)")
+def _print_banner(args: argparse.Namespace, port: int, *, demo: bool) -> None:
+    print(f"CRM Core mock server on http://{args.host}:{port}  (admin API: /_mock/)")
     print(f"state: {args.db or 'in memory'}")
     if demo:
         # The demo credentials are the public placeholders of SOLAPI's own samples.
