@@ -13,6 +13,7 @@ from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.httpx_auth import HmacAuth
 from auth_plugin.signing import (
     AuthorizationHeader,
+    RequestSigner,
     compute_signature,
     new_date,
     new_salt,
@@ -29,6 +30,7 @@ __all__ = [
     "HmacAuth",
     "MissingCredentialsError",
     "ReplayCache",
+    "RequestSigner",
     "VerifiedRequest",
     "Verifier",
     "compute_signature",

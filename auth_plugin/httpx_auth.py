@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable, Generator
 import httpx
 
 from auth_plugin.credentials import Credentials
-from auth_plugin.signing import new_date, new_salt, sign_request
+from auth_plugin.signing import RequestSigner
+
+_SIGNED_BY_AUTH_FLOW = "crm_core_hmac_signed_request"
 
 
 class HmacAuth(httpx.Auth):
@@ -27,17 +29,9 @@ class HmacAuth(httpx.Auth):
     >>> client = httpx.Client(base_url="https://api.solapi.com", auth=auth)
     """
 
-    def __init__(
-        self,
-        api_key: str,
-        api_secret: str,
-        *,
-        date_factory: Callable[[], str] = new_date,
-        salt_factory: Callable[[], str] = new_salt,
-    ) -> None:
-        self._credentials = Credentials(api_key, api_secret)
-        self._date_factory = date_factory
-        self._salt_factory = salt_factory
+    def __init__(self, api_key: str, api_secret: str) -> None:
+        credentials = Credentials(api_key, api_secret)  # refuses empty values
+        self._signer = RequestSigner(credentials.api_key, credentials.api_secret)
 
     @classmethod
     def from_env(cls) -> HmacAuth:
@@ -47,35 +41,33 @@ class HmacAuth(httpx.Auth):
 
     @property
     def api_key(self) -> str:
-        return self._credentials.api_key
+        return self._signer.api_key
 
     def __repr__(self) -> str:
         return f"HmacAuth(api_key={self.api_key!r}, api_secret=<hidden>)"
 
     def authorization_header(self) -> str:
         """A freshly signed header value."""
-        return sign_request(
-            self._credentials.api_key,
-            self._credentials.api_secret,
-            date=self._date_factory(),
-            salt=self._salt_factory(),
-        )
+        return self._signer.header()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self.authorization_header()
+        # Redirect hops are new Request objects that share these extensions:
+        # the hop hook re-signs those, and leaves this freshly signed one alone.
+        request.extensions[_SIGNED_BY_AUTH_FLOW] = request
         yield request
 
     def event_hooks(self) -> dict[str, list[Callable[[httpx.Request], None]]]:
         """Request hooks for ``httpx.Client`` that re-sign every redirect hop."""
-        return {"request": [self.resign]}
+        return {"request": [self._resign_redirect_hop]}
 
     def async_event_hooks(self) -> dict[str, list[Callable[[httpx.Request], Awaitable[None]]]]:
         """Request hooks for ``httpx.AsyncClient`` that re-sign every redirect hop."""
 
-        async def resign(request: httpx.Request) -> None:
-            self.resign(request)
+        async def resign_redirect_hop(request: httpx.Request) -> None:
+            self._resign_redirect_hop(request)
 
-        return {"request": [resign]}
+        return {"request": [resign_redirect_hop]}
 
     def resign(self, request: httpx.Request) -> None:
         """Replace the signature of a request about to be sent again (redirect or retry).
@@ -84,3 +76,7 @@ class HmacAuth(httpx.Auth):
         """
         if "Authorization" in request.headers:
             request.headers["Authorization"] = self.authorization_header()
+
+    def _resign_redirect_hop(self, request: httpx.Request) -> None:
+        if request.extensions.get(_SIGNED_BY_AUTH_FLOW) is not request:
+            self.resign(request)

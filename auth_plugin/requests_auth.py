@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth_plugin.credentials import Credentials
-from auth_plugin.signing import sign_request
+from auth_plugin.signing import RequestSigner
 
 try:
     from requests.auth import AuthBase
@@ -32,13 +32,12 @@ class HmacRequestsAuth(AuthBase):
     """
 
     def __init__(self, api_key: str, api_secret: str) -> None:
-        self._credentials = Credentials(api_key, api_secret)
+        credentials = Credentials(api_key, api_secret)  # refuses empty values
+        self._signer = RequestSigner(credentials.api_key, credentials.api_secret)
 
     def __repr__(self) -> str:
-        return f"HmacRequestsAuth(api_key={self._credentials.api_key!r}, api_secret=<hidden>)"
+        return f"HmacRequestsAuth(api_key={self._signer.api_key!r}, api_secret=<hidden>)"
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        request.headers["Authorization"] = sign_request(
-            self._credentials.api_key, self._credentials.api_secret
-        )
+        request.headers["Authorization"] = self._signer.header()
         return request

@@ -87,7 +87,10 @@ class LoadResult:
 
 
 def run_load(
-    url: str, make_request: Callable[[int], tuple[str, dict[str, Any]]], clients: int, per_client: int
+    url: str,
+    make_request: Callable[[int], tuple[str, dict[str, Any]]],
+    clients: int,
+    per_client: int,
 ) -> LoadResult:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -137,7 +140,7 @@ def prism(spec: str) -> Iterator[str | None]:
         yield None
         return
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed command line
+    process = subprocess.Popen(
         ["npx", "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), spec],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -185,9 +188,10 @@ def bulk_delete_timings(repeats: int = 5) -> None:
     sizes = (100, 1000)
     needed = repeats * 2 * sum(sizes) + 10
     app = create_app(fixtures=bench_fixtures(needed))
-    with serve_in_thread(app) as url, httpx.Client(
-        base_url=url, auth=HmacAuth(KEY, SECRET), timeout=60
-    ) as client:
+    with (
+        serve_in_thread(app) as url,
+        httpx.Client(base_url=url, auth=HmacAuth(KEY, SECRET), timeout=60) as client,
+    ):
         ids = [
             r["recordId"]
             for r in httpx.get(f"{url}/_mock/records", params={"limit": needed}).json()["records"]
@@ -206,7 +210,9 @@ def bulk_delete_timings(repeats: int = 5) -> None:
                 for _ in range(repeats):
                     batch, cursor = ids[cursor : cursor + size], cursor + size
                     started = time.perf_counter()
-                    response = client.post(DELETE, json={"recordIds": batch, "permanent": permanent})
+                    response = client.post(
+                        DELETE, json={"recordIds": batch, "permanent": permanent}
+                    )
                     times.append((time.perf_counter() - started) * 1000)
                     assert response.json()["deletedCount"] == size
                 results[(size, permanent)] = statistics.median(times)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from auth_plugin.signing import new_date
+
 
 class MockClock:
     """A clock for dates stored by the mock (creation, deletion, trash purge).
@@ -44,5 +46,4 @@ def isoformat_ms(moment: datetime) -> str:
     >>> isoformat_ms(datetime(2026, 4, 23, 8, 15, 30, 123456, tzinfo=UTC))
     '2026-04-23T08:15:30.123Z'
     """
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return new_date(moment)

@@ -7,12 +7,14 @@ code and by the seed's tool, and both must agree.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
 import pytest
 
-from auth_plugin import compute_signature, parse_header, sign_request
+from auth_plugin import RequestSigner, compute_signature, parse_header, sign_request
+from auth_plugin.signing import new_salt
 
 SECRET = "YOUR_API_SECRET"
 VECTORS = [
@@ -80,3 +82,34 @@ def test_defaults_are_fresh_utc_dates_and_32_hex_salts() -> None:
     int(first.salt, 16)
     assert first.date.endswith("Z")
     assert len(first.date) == len("2026-04-23T08:15:30.123Z")
+
+
+def test_salts_are_unique_hex() -> None:
+    salts = {new_salt() for _ in range(10_000)}
+    assert len(salts) == 10_000
+    assert all(len(s) == 32 and int(s, 16) >= 0 for s in salts)
+
+
+def test_forked_child_does_not_repeat_the_parents_salts() -> None:
+    new_salt()  # fill the buffer before forking
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report the next salts, then leave without cleanup
+        os.close(read_end)
+        os.write(write_end, ",".join(new_salt() for _ in range(20)).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child = set(pipe.read().split(","))
+    os.waitpid(pid, 0)
+    parent = {new_salt() for _ in range(20)}
+    assert len(child) == 20
+    assert not child & parent
+
+
+def test_signer_matches_the_one_off_function() -> None:
+    signer = RequestSigner("NCSXXXXXXXXXXXXX", SECRET)
+    for date, salt in VECTORS:
+        assert signer.header(date=date, salt=salt) == sign_request(
+            "NCSXXXXXXXXXXXXX", SECRET, date=date, salt=salt
+        )
