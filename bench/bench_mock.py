@@ -30,6 +30,7 @@ import httpx
 import yaml
 
 from auth_plugin import HmacAuth
+from bench.bench_client import canned_server
 from mock_server import create_app
 from mock_server.fixtures import DEMO_ENTITY_ID, parse_fixtures
 from mock_server.serving import free_port, serve_in_thread
@@ -210,6 +211,12 @@ def compare_with_prism(spec: str) -> None:
         ("createProperty sequential", create_request, 1, 1500),
         ("createProperty 8 clients", create_request, 8, 250),
     ]
+    # The load generator's own ceiling: the same load against a server that
+    # does no work. Figures near it say more about the generator than the server.
+    with canned_server() as canned_url:
+        for label, make, clients, per_client in loads[:2]:
+            run_load(canned_url, make, clients, 50)
+            print(run_load(canned_url, make, clients, per_client).line(f"ceiling {label}"))
     with mock_process(10) as mock_url, prism(spec) as prism_url:
         for label, make, clients, per_client in loads:
             run_load(mock_url, make, clients, 50)  # warm-up
