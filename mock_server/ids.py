@@ -15,7 +15,10 @@ def new_id(prefix: str, now: datetime) -> str:
     >>> len(new_id("CRMPP", datetime(2026, 4, 23, tzinfo=UTC)))
     32
     """
-    return format_id(prefix, now, "".join(secrets.choice(_ALPHABET) for _ in range(11)))
+    # One system call for all 11 characters (secrets.choice makes one each). The
+    # modulo favours 8 of 62 characters by 1/256: irrelevant for a mock's ids.
+    suffix = "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in secrets.token_bytes(11))
+    return format_id(prefix, now, suffix)
 
 
 def format_id(prefix: str, created: datetime, suffix: str) -> str:

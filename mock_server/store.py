@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS properties (
     date_updated      TEXT NOT NULL,
     date_deleted      TEXT               -- deleted properties still count toward the quota
 );
+CREATE INDEX IF NOT EXISTS properties_entity ON properties (entity_id);
 CREATE UNIQUE INDEX IF NOT EXISTS properties_live_name
     ON properties (entity_id, name) WHERE date_deleted IS NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS properties_live_key
