@@ -36,6 +36,9 @@ def listen(host: str, port: int) -> socket.socket:
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         listener.bind((host, port))
+        # Listening before the banner: a client that connects at once is queued
+        # until the app is ready, not refused.
+        listener.listen(2048)
     except OSError:
         listener.close()
         raise
