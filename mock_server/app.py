@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -41,10 +42,17 @@ AUTH_MESSAGES = {
 }
 
 
+class ApiJSONResponse(JSONResponse):
+    """JSON rendered by pydantic-core: the same compact UTF-8 bytes, several times faster."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
+
+
 def error_response(
     status: int, error_code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
+    return ApiJSONResponse(
         {"errorCode": error_code, "errorMessage": message}, status_code=status, headers=headers
     )
 
@@ -118,7 +126,7 @@ def _operation_endpoint(operation: Operation) -> Callable[[Request], Awaitable[R
                 payload = mock.store.create_property(caller, body, now=now)
         except ApiError as error:
             return error_response(error.status, error.error_code, error.message)
-        return JSONResponse(payload, status_code=operation.success_status)
+        return ApiJSONResponse(payload, status_code=operation.success_status)
 
     return endpoint
 
@@ -277,6 +285,32 @@ class RequestLogMiddleware:
                 )
 
 
+class OperationRouter:
+    """Serves the spec's operations by exact method and path, ahead of Starlette's router.
+
+    They are the hot path: Starlette's exception and routing layers cost
+    about a tenth of a request. Anything else (admin routes, unknown paths,
+    wrong methods, trailing slashes) goes on to the router unchanged; errors
+    still reach Starlette's ``ServerErrorMiddleware`` outside this one.
+    """
+
+    def __init__(self, app: ASGIApp, operations: dict[tuple[str, str], Operation]) -> None:
+        self.app = app
+        self._endpoints = {key: _operation_endpoint(op) for key, op in operations.items()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = (
+            self._endpoints.get((scope["method"], scope["path"]))
+            if scope["type"] == "http"
+            else None
+        )
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
 def create_app(
     *,
     db_path: Path | str = ":memory:",
@@ -306,6 +340,8 @@ def create_app(
     )
     if reset or (reset is None and store.is_empty()):
         mock.reset()
+    # The router knows the operations too, so a wrong method on their paths is
+    # a 405 with Allow; OperationRouter serves the right ones before it.
     routes = [
         Route(op.path, _operation_endpoint(op), methods=[op.method], name=op.operation_id)
         for op in mock.operations.values()
@@ -324,6 +360,8 @@ def create_app(
         routes=routes,
         exception_handlers={HTTPException: http_exception, Exception: server_error},
     )
+    # Last added runs first: the log line covers both routers.
+    app.add_middleware(OperationRouter, operations=mock.operations)
     app.add_middleware(RequestLogMiddleware)
     app.state.mock = mock
     return app

@@ -29,5 +29,9 @@ def format_id(prefix: str, created: datetime, suffix: str) -> str:
     """
     if len(prefix) != 5 or len(suffix) != 11:
         raise ValueError("prefix must have 5 characters and suffix 11")
-    stamp = created.astimezone(UTC).strftime("%y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}"
-    return f"{prefix}1{stamp}{suffix}"
+    t = created.astimezone(UTC)
+    # Fields, not strftime: strftime goes through the C library's locale machinery.
+    return (
+        f"{prefix}1{t.year % 100:02d}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}"
+        f"{t.second:02d}{t.microsecond // 1000:03d}{suffix}"
+    )

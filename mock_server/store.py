@@ -140,6 +140,11 @@ class RecordStore:
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
         self._connection.executescript(SCHEMA)
+        # Every request looks its key up twice (verification, then role): keys
+        # change only in load(), so a copy in memory answers without SQLite.
+        self._secrets: dict[str, str] = {}
+        self._callers: dict[str, ApiKey] = {}
+        self._refresh_keys()
 
     def close(self) -> None:
         with self._lock:
@@ -170,6 +175,7 @@ class RecordStore:
             db.execute("DELETE FROM workspaces")
             for workspace in fixtures.workspaces:
                 self._load_workspace(db, workspace, now)
+        self._refresh_keys()
 
     def _load_workspace(self, db: sqlite3.Connection, ws: WorkspaceFixture, now: datetime) -> None:
         db.execute(
@@ -248,21 +254,21 @@ class RecordStore:
 
     # --- auth ---------------------------------------------------------------
 
-    def secret_for(self, api_key: str) -> str | None:
+    def _refresh_keys(self) -> None:
         with self._lock:
-            row = self._connection.execute(
-                "SELECT api_secret FROM api_keys WHERE api_key = ?", (api_key,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+            rows = self._connection.execute(
+                "SELECT k.api_key, k.role, k.workspace_id, w.account_id, k.api_secret"
+                " FROM api_keys k JOIN workspaces w USING (workspace_id)"
+            ).fetchall()
+        # Replaced whole, never mutated: readers without the lock see old or new.
+        self._callers = {row[0]: ApiKey(*row[:4]) for row in rows}
+        self._secrets = {row[0]: str(row[4]) for row in rows}
+
+    def secret_for(self, api_key: str) -> str | None:
+        return self._secrets.get(api_key)
 
     def api_key(self, api_key: str) -> ApiKey | None:
-        with self._lock:
-            row = self._connection.execute(
-                "SELECT k.api_key, k.role, k.workspace_id, w.account_id FROM api_keys k"
-                " JOIN workspaces w USING (workspace_id) WHERE k.api_key = ?",
-                (api_key,),
-            ).fetchone()
-        return None if row is None else ApiKey(*row)
+        return self._callers.get(api_key)
 
     # --- records ------------------------------------------------------------
 
@@ -344,35 +350,35 @@ class RecordStore:
             )
         stamp = isoformat_ms(now)
         with self._transaction() as db:
-            entity = db.execute(
-                "SELECT e.entity_id, w.property_quota FROM entities e JOIN workspaces w"
-                " USING (workspace_id) WHERE e.entity_id = ? AND e.workspace_id = ?",
-                (body["entityId"], caller.workspace_id),
+            # One statement for every precondition: each round trip to SQLite
+            # costs about as much as the checks themselves.
+            checks = db.execute(
+                "SELECT w.property_quota,"
+                " CASE WHEN w.property_quota IS NULL THEN 0 ELSE"
+                "  (SELECT count(*) FROM properties p WHERE p.entity_id = e.entity_id) END,"
+                " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
+                "  AND p.name = ? AND p.date_deleted IS NULL),"
+                " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
+                "  AND p.key_folded = ? AND p.date_deleted IS NULL)"
+                " FROM entities e JOIN workspaces w USING (workspace_id)"
+                " WHERE e.entity_id = ? AND e.workspace_id = ?",
+                (
+                    body["name"],
+                    key.casefold() if key is not None else None,
+                    body["entityId"],
+                    caller.workspace_id,
+                ),
             ).fetchone()
-            if entity is None:
+            if checks is None:
                 raise ApiError(404, "NotFound", f"개체를 찾을 수 없습니다: {body['entityId']}")
-            quota = entity[1]
-            if quota is not None:
-                used = db.execute(
-                    "SELECT count(*) FROM properties WHERE entity_id = ?", (body["entityId"],)
-                ).fetchone()[0]
-                if used >= quota:
-                    raise ApiError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
-            if db.execute(
-                "SELECT 1 FROM properties WHERE entity_id = ? AND name = ? AND date_deleted IS NULL",
-                (body["entityId"], body["name"]),
-            ).fetchone():
+            quota, used, name_taken, key_taken = checks
+            if quota is not None and used >= quota:
+                raise ApiError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
+            if name_taken:
                 raise ApiError(
                     409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}"
                 )
-            if (
-                key is not None
-                and db.execute(
-                    "SELECT 1 FROM properties WHERE entity_id = ? AND key_folded = ?"
-                    " AND date_deleted IS NULL",
-                    (body["entityId"], key.casefold()),
-                ).fetchone()
-            ):
+            if key_taken:
                 raise ApiError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
             prop: dict[str, Any] = {
                 "propertyId": new_id("CRMPP", now),
@@ -402,7 +408,7 @@ class RecordStore:
                     prop.get("description"),
                     prop["fieldType"],
                     prop["propertyGroupId"],
-                    json.dumps(prop["options"], ensure_ascii=False),
+                    json.dumps(prop["options"], ensure_ascii=False) if prop["options"] else "[]",
                     int(prop["isMasked"]),
                     key,
                     key.casefold() if key else None,

@@ -1,0 +1,89 @@
+// Signed load for bench_mock.py: autocannon (a native-speed HTTP load generator),
+// with every request signed afresh, the way the API requires.
+//
+// Usage: node signed_load.js '<json config>'
+//   config: {url, path, operation: "bulkDelete"|"createProperty", connections,
+//            amount, apiKey, apiSecret, entityId, recordId}
+// Prints one JSON line: requests, seconds, p50/p99 latency (ms), statuses.
+//
+// Throughput is timed from the first request sent to the last response
+// received: autocannon's own duration ends on its one-second sampling tick.
+'use strict';
+
+const crypto = require('crypto');
+const autocannon = require('autocannon');
+
+const config = JSON.parse(process.argv[2]);
+// Names unique across runs against the same server: a create must not hit 409.
+const runToken = crypto.randomBytes(4).toString('hex');
+let sequence = 0;
+
+function authorization() {
+  const date = new Date().toISOString();
+  const salt = crypto.randomBytes(16).toString('hex');
+  const signature = crypto
+    .createHmac('sha256', config.apiSecret)
+    .update(date + salt)
+    .digest('hex');
+  return `HMAC-SHA256 apiKey=${config.apiKey}, date=${date}, salt=${salt}, signature=${signature}`;
+}
+
+function body() {
+  if (config.operation === 'bulkDelete') {
+    return { recordIds: [config.recordId] };
+  }
+  sequence += 1;
+  return { entityId: config.entityId, name: `bench ${runToken} ${sequence}`, fieldType: 'TEXT' };
+}
+
+const latencies = [];
+const statuses = {};
+let firstSent = null;
+let lastReceived = null;
+
+const instance = autocannon(
+  {
+    url: config.url,
+    connections: config.connections,
+    amount: config.amount,
+    pipelining: 1,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: config.path,
+        setupRequest: (request) => {
+          if (firstSent === null) firstSent = process.hrtime.bigint();
+          request.headers = { 'content-type': 'application/json', authorization: authorization() };
+          request.body = JSON.stringify(body());
+          return request;
+        },
+      },
+    ],
+  },
+  (error, result) => {
+    if (error) {
+      console.error(`signed_load: ${error.message}`);
+      process.exit(1);
+    }
+    latencies.sort((a, b) => a - b);
+    const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    console.log(
+      JSON.stringify({
+        requests: latencies.length,
+        seconds: Number(lastReceived - firstSent) / 1e9,
+        p50: at(0.5),
+        p99: at(0.99),
+        statuses,
+        errors: result.errors,
+        timeouts: result.timeouts,
+      }),
+    );
+  },
+);
+
+instance.on('response', (client, statusCode, bytes, milliseconds) => {
+  lastReceived = process.hrtime.bigint();
+  latencies.push(milliseconds);
+  statuses[statusCode] = (statuses[statusCode] || 0) + 1;
+});
