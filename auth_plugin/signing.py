@@ -15,6 +15,7 @@ import hmac
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,15 +62,38 @@ class AuthorizationHeader:
 
 
 def new_date(now: datetime | None = None) -> str:
-    """The current time as the Node sample sends it: UTC, milliseconds, ``Z``.
+    """The current time (or ``now``) as the Node sample sends it: UTC, milliseconds, ``Z``.
 
     >>> new_date(datetime(2026, 4, 23, 8, 15, 30, 123456, tzinfo=UTC))
     '2026-04-23T08:15:30.123Z'
+    >>> len(new_date())
+    24
     """
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    # isoformat, not strftime: strftime goes through the C library's locale
-    # machinery and costs ~45 us per call between network requests.
-    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if now is not None:
+        moment = now.astimezone(UTC)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return _current_date()
+
+
+# (second since the epoch, its "YYYY-MM-DDTHH:MM:SS"): replaced whole, so a
+# thread reads the old pair or the new one, never half of each.
+_date_prefix: tuple[int, str] = (-1, "")
+
+
+def _current_date() -> str:
+    # Between two network waits, building and formatting a datetime costs
+    # ~20 us (cold caches); the clock, a cached prefix and an f-string ~8 us.
+    global _date_prefix
+    second, millisecond = divmod(time.time_ns() // 1_000_000, 1000)
+    cached_second, prefix = _date_prefix
+    if second != cached_second:
+        t = time.gmtime(second)
+        prefix = (
+            f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+            f"T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        )
+        _date_prefix = (second, prefix)
+    return f"{prefix}.{millisecond:03d}Z"
 
 
 class _SaltSource:
@@ -118,11 +142,30 @@ def compute_signature(api_secret: str, date: str, salt: str) -> str:
     return hmac.new(api_secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
+def keyed_hmac(api_secret: str) -> hmac.HMAC:
+    """An HMAC-SHA256 keyed with ``api_secret``, to ``copy()`` once per message.
+
+    >>> mac = keyed_hmac("YOUR_API_SECRET").copy()
+    >>> mac.update(b"2026-04-23T08:15:30Z0123456789abcdef")
+    >>> mac.hexdigest()[:16]
+    '65285c19bc3daf47'
+    """
+    # A constructor rather than hashlib.sha256 itself: hmac then keeps RFC 2104's
+    # inner and outer SHA-256 states as hashlib objects, and copying those costs
+    # about half as much as copying OpenSSL's HMAC context when measured
+    # between network waits (~15 vs ~30 us), for the same bytes.
+    return hmac.new(api_secret.encode("utf-8"), digestmod=_sha256)
+
+
+def _sha256(data: bytes = b"") -> hashlib._Hash:
+    return hashlib.sha256(data)
+
+
 class RequestSigner:
     """Signs many requests with one key: the keyed HMAC is set up once and copied.
 
-    Setting up OpenSSL's HMAC (digest lookup, key schedule) is most of the
-    cost of one signature; ``copy()`` skips it.
+    Keying an HMAC (hashing the padded key) is most of the cost of one
+    signature; ``copy()`` of a keyed one skips it.
 
     >>> signer = RequestSigner("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
     >>> signer.header(date="2026-04-23T08:15:30Z", salt="0123456789abcdef")[-64:-48]
@@ -135,7 +178,7 @@ class RequestSigner:
 
     def __init__(self, api_key: str, api_secret: str) -> None:
         self.api_key = api_key
-        self._keyed = hmac.new(api_secret.encode("utf-8"), digestmod=hashlib.sha256)
+        self._keyed = keyed_hmac(api_secret)
 
     def __repr__(self) -> str:
         return f"RequestSigner(api_key={self.api_key!r}, api_secret=<hidden>)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import hmac
 import threading
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.signing import check_salt, parse_date, parse_header
+from auth_plugin.signing import check_salt, keyed_hmac, parse_date, parse_header
 
 #: The server refuses dates further than this from its clock, and remembers
 #: accepted signatures this long.
@@ -138,13 +137,13 @@ class Verifier:
         return f"Verifier(window={self._window}, replay_cache={len(self._replay_cache)} entries)"
 
     def _signature(self, secret: str, message: str) -> str:
-        # Setting up OpenSSL's HMAC is most of a signature's cost: keep one keyed
-        # HMAC per secret and copy it. Bounded: a server has few secrets.
+        # Keying is most of a signature's cost: keep one keyed HMAC per secret
+        # and copy it. Bounded: a server has few secrets.
         keyed = self._keyed.get(secret)
         if keyed is None:
             if len(self._keyed) >= _MAX_KEYED:
                 self._keyed.clear()
-            keyed = self._keyed[secret] = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+            keyed = self._keyed[secret] = keyed_hmac(secret)
         mac = keyed.copy()
         mac.update(message.encode("utf-8"))
         return mac.hexdigest()

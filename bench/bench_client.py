@@ -9,6 +9,7 @@ Also times ``nox -s generate``'s generators (no environment creation).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -59,14 +60,23 @@ def per_call(seconds: float, calls: int) -> float:
 canned_app = Starlette(routes=[Route("/crm-core/v1/records/bulk/delete", canned, methods=["POST"])])
 
 
+def _cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
 @contextmanager
-def canned_server() -> Iterator[str]:
-    """The canned server in its own process: it must not share the client's GIL."""
+def canned_server(cpu: int | None = None) -> Iterator[str]:
+    """The canned server in its own process: it must not share the client's GIL.
+
+    ``cpu``: pin the server to that CPU (Linux), so that it does not evict the
+    client's caches between calls.
+    """
     port = free_port()
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.bench_client:canned_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--no-access-log"],
-        cwd=ROOT,
+        cwd=ROOT, preexec_fn=pin,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,8 +92,30 @@ def canned_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@contextmanager
+def pinned_apart() -> Iterator[int | None]:
+    """Run this process on one CPU and yield another for the server, where there are two.
+
+    Unpinned, the scheduler moves both between the cores and each evicts the
+    other's caches: figures drift by 30% between runs, overheads by more.
+    """
+    cpus = _cpus()
+    if len(cpus) < 2:
+        yield None
+        return
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        yield cpus[1]
+    finally:
+        os.sched_setaffinity(0, set(cpus))
+
+
 def measure_overhead(calls: int = 4000) -> None:
-    with canned_server() as url:
+    with pinned_apart() as server_cpu, canned_server(server_cpu) as url:
+        where = (
+            "unpinned" if server_cpu is None else f"client on one CPU, server on CPU {server_cpu}"
+        )
+        print(f"canned server on 127.0.0.1 ({where})")
         bare_client = httpx.Client(base_url=url)
         header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
         payload = {"recordIds": [RECORD], "permanent": False}

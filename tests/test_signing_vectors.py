@@ -8,13 +8,16 @@ code and by the seed's tool, and both must agree.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import time
+from datetime import UTC, datetime
 
 import pytest
 
 from auth_plugin import RequestSigner, compute_signature, parse_header, sign_request
-from auth_plugin.signing import new_salt
+from auth_plugin.signing import new_date, new_salt, parse_date
 
 SECRET = "YOUR_API_SECRET"
 VECTORS = [
@@ -82,6 +85,31 @@ def test_defaults_are_fresh_utc_dates_and_32_hex_salts() -> None:
     int(first.salt, 16)
     assert first.date.endswith("Z")
     assert len(first.date) == len("2026-04-23T08:15:30.123Z")
+
+
+def test_current_date_is_the_clock_in_utc_to_the_millisecond() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    date = new_date()
+    after = datetime.now(UTC)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", date)
+    assert before <= parse_date(date) <= after
+
+
+@pytest.mark.parametrize(
+    ("nanoseconds", "expected"),
+    [
+        (1776932130_998_999_999, ["2026-04-23T08:15:30.998Z", "2026-04-23T08:15:30.999Z"]),
+        (1776932130_999_000_000, ["2026-04-23T08:15:30.999Z", "2026-04-23T08:15:31.000Z"]),
+        (1798761599_999_000_000, ["2026-12-31T23:59:59.999Z", "2027-01-01T00:00:00.000Z"]),
+    ],
+)
+def test_current_date_turns_over_at_second_boundaries(
+    monkeypatch: pytest.MonkeyPatch, nanoseconds: int, expected: list[str]
+) -> None:
+    # The second's text is cached: the next millisecond must not reuse a stale one.
+    ticks = iter([nanoseconds, nanoseconds + 1_000_000])
+    monkeypatch.setattr(time, "time_ns", lambda: next(ticks))
+    assert [new_date(), new_date()] == expected
 
 
 def test_salts_are_unique_hex() -> None:
