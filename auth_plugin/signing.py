@@ -33,6 +33,12 @@ _DATE_PATTERN = re.compile(
 )
 # A header value: the scheme, one space, then comma-separated name=value pairs.
 _FIELD_PATTERN = re.compile(r"\s*([A-Za-z]+)=([^,\s]*)\s*")
+# The layout every client sends (sign_request's own): parsed in one match; any
+# other spacing or order goes through the field-by-field parser, which also
+# names what is wrong.
+_CANONICAL_HEADER = re.compile(
+    rf"{SCHEME} apiKey=([^,\s]+), date=([^,\s]+), salt=([^,\s]+), signature=([^,\s]+)"
+)
 _SALT_CHARACTERS = re.compile(r"[!-+\--~]+")  # visible ASCII except ','
 
 
@@ -219,6 +225,9 @@ def parse_header(value: str | None) -> AuthorizationHeader:
     """
     if value is None or not value.strip():
         raise AuthError(ErrorCode.UNAUTHORIZED, "Authorization header is missing")
+    canonical = _CANONICAL_HEADER.fullmatch(value)
+    if canonical is not None:
+        return AuthorizationHeader(*canonical.groups())
     scheme, _, rest = value.strip().partition(" ")
     if scheme != SCHEME:
         if scheme.upper() == "HMAC-MD5":

@@ -7,6 +7,9 @@ import string
 from datetime import UTC, datetime
 
 _ALPHABET = string.ascii_letters + string.digits
+# Random byte -> id character, for bytes.translate. The modulo favours 8 of 62
+# characters by 1/256: irrelevant for a mock's ids.
+_BYTE_TO_CHARACTER = bytes(ord(_ALPHABET[byte % len(_ALPHABET)]) for byte in range(256))
 
 
 def new_id(prefix: str, now: datetime) -> str:
@@ -15,9 +18,8 @@ def new_id(prefix: str, now: datetime) -> str:
     >>> len(new_id("CRMPP", datetime(2026, 4, 23, tzinfo=UTC)))
     32
     """
-    # One system call for all 11 characters (secrets.choice makes one each). The
-    # modulo favours 8 of 62 characters by 1/256: irrelevant for a mock's ids.
-    suffix = "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in secrets.token_bytes(11))
+    # One system call for all 11 characters (secrets.choice makes one each).
+    suffix = secrets.token_bytes(11).translate(_BYTE_TO_CHARACTER).decode("ascii")
     return format_id(prefix, now, suffix)
 
 
