@@ -66,6 +66,10 @@ const instance = autocannon(
       console.error(`signed_load: ${error.message}`);
       process.exit(1);
     }
+    if (latencies.length === 0) {
+      console.error(`signed_load: no response from ${config.url} (errors: ${result.errors})`);
+      process.exit(1);
+    }
     console.log(
       JSON.stringify({
         seconds: Number(lastReceived - firstSent) / 1e9,
