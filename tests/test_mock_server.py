@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from starlette.types import Message
 
 from auth_plugin import HmacAuth, sign_request
 from mock_server import create_app
@@ -304,12 +307,53 @@ def test_malformed_requests_get_clear_4xx(
     assert (response.status_code, response.json()["errorCode"]) == (status, code)
 
 
+def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(mock: RunningMock) -> None:
+    # No Content-Length to refuse up front: the limit must hold while streaming.
+    def chunks() -> Iterator[bytes]:
+        yield b'{"recordIds": ['
+        for _ in range(40):
+            yield b'"x",' * 8192  # 32 KiB
+        yield b'"x"]}'
+
+    with client(mock) as api:
+        response = api.post(DELETE, content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert (response.status_code, response.json()["errorCode"]) == (413, "PayloadTooLarge")
+
+
+def test_a_client_gone_before_its_body_gets_no_answer_and_changes_nothing() -> None:
+    app = create_app()
+    before = app.state.mock.store.counts()
+    messages: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    header = sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET).encode()
+    scope = {
+        "type": "http", "method": "POST", "path": DELETE, "raw_path": DELETE.encode(),
+        "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+        "asgi": {"version": "3.0"}, "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1),
+        "headers": [(b"content-type", b"application/json"), (b"authorization", header)],
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert messages == []
+    assert app.state.mock.store.counts() == before
+
+
 def test_unknown_path_and_method(mock: RunningMock) -> None:
     assert httpx.get(f"{mock.url}/crm-core/v1/nothing").json()["errorCode"] == "NotFound"
-    response = httpx.get(f"{mock.url}{DELETE}")
-    assert response.status_code == 405
-    assert response.headers["allow"] == "POST"
-    assert response.json()["errorCode"] == "MethodNotAllowed"
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        response = httpx.request(method, f"{mock.url}{DELETE}")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert response.json()["errorCode"] == "MethodNotAllowed"
+    # Only the operations' exact paths: no redirect for a trailing slash.
+    slash = httpx.post(f"{mock.url}{CREATE}/", json={})
+    assert (slash.status_code, slash.json()["errorCode"]) == (404, "NotFound")
 
 
 def test_state_survives_a_restart_with_a_database_file(tmp_path: Any) -> None:
