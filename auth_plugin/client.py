@@ -1,11 +1,12 @@
 """Build the generated ``crm_core_client.Client`` ready to use: auth, timeout, retries, errors.
 
->>> from auth_plugin.client import create_client
+>>> from auth_plugin.client import create_client, expect_success
 >>> from crm_core_client.api.records import bulk_delete_records
 >>> from crm_core_client.models import BulkDeleteRecordsRequest
 >>> client = create_client("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
->>> # bulk_delete_records.sync(client=client,
->>> #     body=BulkDeleteRecordsRequest(record_ids=["CRMRC1260423081530123REC11122233"]))
+>>> # result = expect_success(bulk_delete_records.sync(client=client,
+>>> #     body=BulkDeleteRecordsRequest(record_ids=["CRMRC1260423081530123REC11122233"])))
+>>> # result.deleted_count, result.failed
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 from crm_core_client import Client
+from crm_core_client.models import Error
 
 from auth_plugin.credentials import Credentials
 from auth_plugin.httpx_auth import HmacAuth
@@ -189,6 +192,34 @@ async def _araise_for_error(response: httpx.Response) -> None:
     if response.status_code >= 400:
         await response.aread()
         raise CrmCoreError.from_response(response)
+
+
+ModelT = TypeVar("ModelT")
+
+
+def expect_success(result: ModelT | Error | None) -> ModelT:
+    """Narrow what a generated ``sync`` / ``asyncio`` call returns to its success model.
+
+    The generated functions are typed ``Model | Error | None`` because the spec
+    documents error responses. A client from :func:`create_client` raises
+    :class:`CrmCoreError` for those before the call returns, so only the model
+    reaches this; anything else means the client was built another way.
+
+    >>> from crm_core_client.models import DeletedRecord
+    >>> expect_success(DeletedRecord(record_id="R", entity_id="E")).record_id
+    'R'
+    >>> expect_success(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: expected the operation's success model, got None: build the client with create_client(), which raises CrmCoreError for error responses
+    """
+    if result is None or isinstance(result, Error):
+        got = "None" if result is None else f"Error({result.error_code})"
+        raise TypeError(
+            f"expected the operation's success model, got {got}: build the client with "
+            "create_client(), which raises CrmCoreError for error responses"
+        )
+    return result
 
 
 def create_client(

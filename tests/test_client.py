@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+from crm_core_client import Client
 from crm_core_client.api.properties import create_property
 from crm_core_client.api.records import bulk_delete_records
 from crm_core_client.models import (
@@ -15,13 +16,14 @@ from crm_core_client.models import (
     ChoiceFieldType,
     CreateChoicePropertyRequest,
     CreateScalarPropertyRequest,
+    Error,
     Property,
     PropertyOption,
     ScalarFieldType,
 )
 
 from auth_plugin import Verifier, parse_header
-from auth_plugin.client import CrmCoreError, RetryPolicy, create_client
+from auth_plugin.client import CrmCoreError, RetryPolicy, create_client, expect_success
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
     DEMO_MEMBER_KEY,
@@ -50,6 +52,17 @@ def test_bulk_delete_in_a_few_lines(mock: RunningMock) -> None:
     assert isinstance(result, BulkDeleteRecordsResponse)
     assert result.deleted_count == 1
     assert result.deleted[0].entity_id == DEMO_ENTITY_ID
+
+
+def test_expect_success_refuses_what_a_plain_client_returns_for_errors(mock: RunningMock) -> None:
+    # A generated Client without the factory returns the Error model for a 401.
+    plain = Client(base_url=mock.url)
+    returned = bulk_delete_records.sync(
+        client=plain, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
+    )
+    assert isinstance(returned, Error)
+    with pytest.raises(TypeError, match=r"got Error\(Unauthorized\): build the client"):
+        expect_success(returned)
 
 
 def test_create_property_sync_and_async(mock: RunningMock) -> None:

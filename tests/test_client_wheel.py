@@ -67,6 +67,7 @@ def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path:
         env={"SOLAPI_API_KEY": DEMO_OWNER_KEY, "SOLAPI_API_SECRET": DEMO_OWNER_SECRET},
     )
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"  # deleted_count, read as a typed attribute
     record = httpx.get(f"{mock.url}/_mock/records/{DEMO_RECORD_ID}").json()
     assert record["dateDeleted"] is not None
 
