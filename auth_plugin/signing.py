@@ -75,10 +75,12 @@ def new_date(now: datetime | None = None) -> str:
     >>> len(new_date())
     24
     """
-    if now is not None:
-        moment = now.astimezone(UTC)
-        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-    return _current_date()
+    if now is None:
+        return _current_date()
+    if now.tzinfo is not UTC:
+        now = now.astimezone(UTC)
+    # "...+00:00" -> "...Z"
+    return now.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 # (second since the epoch, its "YYYY-MM-DDTHH:MM:SS"): replaced whole, so a

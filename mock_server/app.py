@@ -74,7 +74,7 @@ class MockState:
         return self.store.purge_trash(self.clock.now())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OperationRequest:
     """What serving an operation reads of a request: three headers and the body."""
 
@@ -285,7 +285,8 @@ class RequestLogMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Quiet (--quiet): nothing to log, so nothing to measure or wrap.
+        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -306,15 +307,14 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            if logger.isEnabledFor(logging.INFO):
-                logger.info(
-                    "%s %s %d %s %.1fms",
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    error_code,
-                    (time.perf_counter() - started) * 1000,
-                )
+            logger.info(
+                "%s %s %d %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                error_code,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 class OperationRouter:

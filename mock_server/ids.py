@@ -31,7 +31,7 @@ def format_id(prefix: str, created: datetime, suffix: str) -> str:
     """
     if len(prefix) != 5 or len(suffix) != 11:
         raise ValueError("prefix must have 5 characters and suffix 11")
-    t = created.astimezone(UTC)
+    t = created if created.tzinfo is UTC else created.astimezone(UTC)
     # Fields, not strftime: strftime goes through the C library's locale machinery.
     return (
         f"{prefix}1{t.year % 100:02d}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}"
