@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,44 +110,40 @@ def pinned_apart() -> Iterator[int | None]:
         os.sched_setaffinity(0, set(cpus))
 
 
+def client_variants(url: str) -> dict[str, Callable[[], object]]:
+    """One bulk-delete call each way, against ``url``; the same calls in every benchmark.
+
+    ``bare``: httpx post with a precomputed header; ``bare_parsed``: the same
+    and ``response.json()``; ``plain``: the generated client alone, with a
+    precomputed header; ``full``: the generated client built by
+    ``create_client`` (HmacAuth, retries, typed errors).
+    """
+    bare_client = httpx.Client(base_url=url)
+    header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
+    payload = {"recordIds": [RECORD], "permanent": False}
+    # The generated client alone (precomputed header, no auth, no factory):
+    # separates the generator's own cost (typed parsing) from ours.
+    plain = Client(base_url=url, headers={"Authorization": header})
+    full = create_client("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", base_url=url)
+    body = BulkDeleteRecordsRequest(record_ids=[RECORD])
+    path = "/crm-core/v1/records/bulk/delete"
+    return {
+        "bare": lambda: bare_client.post(path, json=payload, headers={"Authorization": header}),
+        "bare_parsed": lambda: bare_client.post(
+            path, json=payload, headers={"Authorization": header}
+        ).json(),
+        "plain": lambda: bulk_delete_records.sync(client=plain, body=body),
+        "full": lambda: bulk_delete_records.sync(client=full, body=body),
+    }
+
+
 def measure_overhead(calls: int = 4000) -> None:
     with pinned_apart() as server_cpu, canned_server(server_cpu) as url:
         where = (
             "unpinned" if server_cpu is None else f"client on one CPU, server on CPU {server_cpu}"
         )
         print(f"canned server on 127.0.0.1 ({where})")
-        bare_client = httpx.Client(base_url=url)
-        header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
-        payload = {"recordIds": [RECORD], "permanent": False}
-        client = create_client("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", base_url=url)
-        body = BulkDeleteRecordsRequest(record_ids=[RECORD])
-
-        def bare() -> None:
-            bare_client.post(
-                "/crm-core/v1/records/bulk/delete", json=payload, headers={"Authorization": header}
-            )
-
-        def bare_parsed() -> None:
-            bare_client.post(
-                "/crm-core/v1/records/bulk/delete", json=payload, headers={"Authorization": header}
-            ).json()
-
-        def generated() -> None:
-            bulk_delete_records.sync(client=client, body=body)
-
-        # The generated client alone (precomputed header, no auth, no factory):
-        # separates the generator's own cost (typed parsing) from ours.
-        plain = Client(base_url=url, headers={"Authorization": header})
-
-        def generated_plain() -> None:
-            bulk_delete_records.sync(client=plain, body=body)
-
-        variants = {
-            "bare": bare,
-            "bare_parsed": bare_parsed,
-            "plain": generated_plain,
-            "full": generated,
-        }
+        variants = client_variants(url)
         for warm in variants.values():
             for _ in range(200):
                 warm()
@@ -160,7 +156,7 @@ def measure_overhead(calls: int = 4000) -> None:
                 fn()
                 latencies[name].append(time.perf_counter() - started)
         bare_us, parsed_us, plain_us, full_us = (
-            statistics.median(latencies[n]) * 1e6 for n in variants
+            statistics.median(latencies[n]) * 1e6 for n in ("bare", "bare_parsed", "plain", "full")
         )
         print(f"{calls} calls of each, interleaved; medians of per-call latency")
         print(f"bare httpx.Client.post, precomputed header:   {bare_us:8.1f} us/call")
