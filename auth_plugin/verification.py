@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.signing import check_salt, keyed_hmac, parse_date, parse_header
+from auth_plugin.signing import check_salt, keyed_hmac, keyed_signature, parse_date, parse_header
 
 #: The server refuses dates further than this from its clock, and remembers
 #: accepted signatures this long.
@@ -136,7 +136,7 @@ class Verifier:
     def __repr__(self) -> str:
         return f"Verifier(window={self._window}, replay_cache={len(self._replay_cache)} entries)"
 
-    def _signature(self, secret: str, message: str) -> str:
+    def _signature(self, secret: str, date: str, salt: str) -> str:
         # Keying is most of a signature's cost: keep one keyed HMAC per secret
         # and copy it. Bounded: a server has few secrets.
         keyed = self._keyed.get(secret)
@@ -144,9 +144,7 @@ class Verifier:
             if len(self._keyed) >= _MAX_KEYED:
                 self._keyed.clear()
             keyed = self._keyed[secret] = keyed_hmac(secret)
-        mac = keyed.copy()
-        mac.update(message.encode("utf-8"))
-        return mac.hexdigest()
+        return keyed_signature(keyed, date, salt)
 
     def verify(self, header_value: str | None) -> VerifiedRequest:
         """Verify one header value; raise :class:`AuthError` to refuse it."""
@@ -156,7 +154,7 @@ class Verifier:
         secret = self._lookup_secret(header.api_key)
         if secret is None:
             raise AuthError(ErrorCode.INVALID_API_KEY, "unknown API key")
-        expected = self._signature(secret, header.date + header.salt)
+        expected = self._signature(secret, header.date, header.salt)
         if not hmac.compare_digest(expected.encode(), header.signature.encode("utf-8", "replace")):
             raise AuthError(
                 ErrorCode.SIGNATURE_DOES_NOT_MATCH,

@@ -34,6 +34,14 @@ from mock_server.serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = "CRMRC1260423081530123REC11122233"
+BULK_DELETE = "/crm-core/v1/records/bulk/delete"
+#: The calls of :func:`client_variants`, as both client benchmarks print them.
+VARIANT_LABELS = {
+    "bare": "bare httpx.Client.post, precomputed header",
+    "bare_parsed": "the same + response.json()",
+    "plain": "generated client, precomputed header",
+    "full": "generated client + HmacAuth + factory",
+}
 CANNED = json.dumps(
     {
         "permanent": False,
@@ -53,15 +61,23 @@ async def canned(request: Request) -> Response:
     return Response(CANNED, media_type="application/json")
 
 
-def per_call(seconds: float, calls: int) -> float:
-    return seconds / calls * 1e6
-
-
-canned_app = Starlette(routes=[Route("/crm-core/v1/records/bulk/delete", canned, methods=["POST"])])
+canned_app = Starlette(routes=[Route(BULK_DELETE, canned, methods=["POST"])])
 
 
 def _cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
+def wait_until_up(url: str, seconds: float) -> bool:
+    """Whether a server at ``url`` answers an HTTP request within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(f"{url}{BULK_DELETE}", json={}, timeout=1)
+            return True
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return False
 
 
 @contextmanager
@@ -80,12 +96,8 @@ def canned_server(cpu: int | None = None) -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                httpx.post(f"{url}/crm-core/v1/records/bulk/delete", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        if not wait_until_up(url, 10):
+            raise RuntimeError("the canned server did not start")
         yield url
     finally:
         process.terminate()
@@ -126,11 +138,12 @@ def client_variants(url: str) -> dict[str, Callable[[], object]]:
     plain = Client(base_url=url, headers={"Authorization": header})
     full = create_client("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", base_url=url)
     body = BulkDeleteRecordsRequest(record_ids=[RECORD])
-    path = "/crm-core/v1/records/bulk/delete"
     return {
-        "bare": lambda: bare_client.post(path, json=payload, headers={"Authorization": header}),
+        "bare": lambda: bare_client.post(
+            BULK_DELETE, json=payload, headers={"Authorization": header}
+        ),
         "bare_parsed": lambda: bare_client.post(
-            path, json=payload, headers={"Authorization": header}
+            BULK_DELETE, json=payload, headers={"Authorization": header}
         ).json(),
         "plain": lambda: bulk_delete_records.sync(client=plain, body=body),
         "full": lambda: bulk_delete_records.sync(client=full, body=body),
@@ -155,27 +168,23 @@ def measure_overhead(calls: int = 4000) -> None:
                 started = time.perf_counter()
                 fn()
                 latencies[name].append(time.perf_counter() - started)
-        bare_us, parsed_us, plain_us, full_us = (
-            statistics.median(latencies[n]) * 1e6 for n in ("bare", "bare_parsed", "plain", "full")
-        )
+        us = {name: statistics.median(times) * 1e6 for name, times in latencies.items()}
+        notes = {
+            "bare_parsed": "what a hand-written client also does",
+            "plain": "the generated code alone",
+            "full": "target <= 1.05x",
+        }
         print(f"{calls} calls of each, interleaved; medians of per-call latency")
-        print(f"bare httpx.Client.post, precomputed header:   {bare_us:8.1f} us/call")
-        print(
-            f"the same + response.json():                   {parsed_us:8.1f} us/call  "
-            f"ratio {parsed_us / bare_us:.3f}x (what a hand-written client also does)"
-        )
-        print(
-            f"generated client, precomputed header:         {plain_us:8.1f} us/call  "
-            f"ratio {plain_us / bare_us:.3f}x (the generated code alone)"
-        )
-        print(
-            f"generated client + HmacAuth + factory:        {full_us:8.1f} us/call  "
-            f"ratio {full_us / bare_us:.3f}x (target <= 1.05x); "
-            f"auth + factory over the generated code {full_us - plain_us:+.1f} us"
-        )
+        print(f"{VARIANT_LABELS['bare']:45} {us['bare']:8.1f} us/call")
+        for name, note in notes.items():
+            print(
+                f"{VARIANT_LABELS[name]:45} {us[name]:8.1f} us/call  "
+                f"ratio {us[name] / us['bare']:.3f}x ({note})"
+            )
+        print(f"auth + factory over the generated code alone: {us['full'] - us['plain']:+.1f} us")
         print(
             f"generated client + HmacAuth + factory over bare post + json(): "
-            f"{full_us / parsed_us:.3f}x; per call {full_us - parsed_us:+.1f} us"
+            f"{us['full'] / us['bare_parsed']:.3f}x; per call {us['full'] - us['bare_parsed']:+.1f} us"
         )
 
 

@@ -26,9 +26,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.bench_client import ROOT, canned_server, client_variants
+from bench.bench_client import ROOT, VARIANT_LABELS, canned_server, client_variants
 
-VARIANTS = ("bare", "bare_parsed", "plain", "full")
+VARIANTS = tuple(VARIANT_LABELS)
 TOGGLE_FUNCTION = "starmap_next"
 
 
@@ -73,15 +73,9 @@ def measure_instructions(calls: int = 200) -> None:
         return
     bare = counts["bare"]
     print(f"client-side instructions per call (callgrind, {calls} calls each, PYTHONHASHSEED=0)")
-    labels = {
-        "bare": "bare httpx.Client.post, precomputed header",
-        "bare_parsed": "the same + response.json()",
-        "plain": "generated client, precomputed header",
-        "full": "generated client + HmacAuth + factory",
-    }
-    for variant in VARIANTS:
+    for variant, label in VARIANT_LABELS.items():
         count = counts[variant]
-        print(f"{labels[variant]:44s} {count:>10,d}  {count / bare:.3f}x  {count - bare:+,d}")
+        print(f"{label:45} {count:>10,d}  {count / bare:.3f}x  {count - bare:+,d}")
     print(f"auth + factory over the generated client alone: {counts['full'] - counts['plain']:+,d}")
 
 

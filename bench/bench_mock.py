@@ -31,7 +31,7 @@ import httpx
 import yaml
 
 from auth_plugin import HmacAuth
-from bench.bench_client import canned_server
+from bench.bench_client import canned_server, wait_until_up
 from mock_server import create_app
 from mock_server.fixtures import DEMO_ENTITY_ID, parse_fixtures
 from mock_server.serving import free_port, serve_in_thread
@@ -157,17 +157,6 @@ def load_generator() -> LoadGenerator | None:
     return LoadGenerator(node_modules)
 
 
-def _wait_until_up(url: str, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            httpx.post(f"{url}{DELETE}", json={}, timeout=1)
-            return True
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return False
-
-
 @contextmanager
 def mock_process(records: int) -> Iterator[str]:
     """The mock as a user runs it: its own process, so it does not share the load's GIL."""
@@ -182,7 +171,7 @@ def mock_process(records: int) -> Iterator[str]:
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            if not _wait_until_up(url, 60):
+            if not wait_until_up(url, 60):
                 raise RuntimeError("the mock did not start")
             yield url
         finally:
@@ -204,7 +193,7 @@ def prism(spec: str) -> Iterator[str | None]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        if not _wait_until_up(url, 120):
+        if not wait_until_up(url, 120):
             print("prism: did not start; comparison skipped")
             yield None
             return

@@ -338,15 +338,10 @@ class OperationRouter:
         operation = at_path.get(scope["method"])
         headers: list[tuple[bytes, bytes]] = []
         if operation is None:
-            allowed = ", ".join(sorted(at_path))
-            status, payload = (
-                405,
-                error_body(
-                    "MethodNotAllowed",
-                    method_not_allowed_message(scope["method"], scope["path"]),
-                ),
-            )
-            headers.append((b"allow", allowed.encode("latin-1")))
+            status = 405
+            message = method_not_allowed_message(scope["method"], scope["path"])
+            payload = error_body("MethodNotAllowed", message)
+            headers.append((b"allow", ", ".join(sorted(at_path)).encode("latin-1")))
         else:
             request = OperationRequest.from_scope(scope, receive)
             try:
