@@ -9,7 +9,7 @@ from typing import Any
 
 import crm_core_models
 import yaml
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
 #: Roles in rank order; "MEMBER" in x-required-role means MEMBER or higher.
 ROLE_RANK = {"MEMBER": 1, "OWNER": 2}
@@ -38,7 +38,8 @@ class Operation:
     method: str
     path: str
     required_role: str
-    body_model: type[BaseModel]
+    #: Validates the body: a generated model, or a type alias (the oneOf body).
+    body: TypeAdapter[Any]
     unique_item_fields: tuple[str, ...]
     success_status: int
 
@@ -71,7 +72,7 @@ def operations() -> dict[tuple[str, str], Operation]:
         for method, operation in item.items():
             body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             model_name = body_ref.rsplit("/", 1)[1]
-            model = getattr(crm_core_models, model_name)
+            body_type = getattr(crm_core_models, model_name)
             schema = _resolve(spec, {"$ref": body_ref})
             success = min(int(code) for code in operation["responses"] if code.startswith("2"))
             result[(method.upper(), path)] = Operation(
@@ -79,7 +80,7 @@ def operations() -> dict[tuple[str, str], Operation]:
                 method=method.upper(),
                 path=path,
                 required_role=operation["x-required-role"],
-                body_model=model,
+                body=TypeAdapter(body_type),
                 unique_item_fields=_unique_item_fields(spec, schema),
                 success_status=success,
             )

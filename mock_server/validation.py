@@ -14,19 +14,20 @@ from mock_server.spec import Operation
 def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
     """Parse and validate ``raw`` as the operation's body; return it as plain JSON data.
 
-    Strict mode: ``0`` is not ``false``, ``"1"`` is not ``1``. Malformed JSON
-    is ``BadRequest``; every rule broken is ``ValidationError`` naming the
+    Strict mode: ``0`` is not ``false``, ``"1"`` is not ``1``. Only the wire
+    names count (``recordIds``; the models' Python names such as
+    ``record_ids`` are refused as unknown fields). Malformed JSON is
+    ``BadRequest``; every rule broken is ``ValidationError`` naming the
     field and the rule.
     """
     try:
-        parsed = operation.body_model.model_validate_json(raw, strict=True)
+        parsed = operation.body.validate_json(raw, strict=True, by_alias=True, by_name=False)
     except ValidationError as error:
         details = error.errors(include_url=False)
         if details and details[0]["type"] == "json_invalid":
             raise ApiError(400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다.") from None
         raise ApiError(400, "ValidationError", describe_errors(details)) from None
-    # A RootModel (the oneOf body) dumps to its root value, a plain dict too.
-    data: Any = parsed.model_dump(mode="json")
+    data: Any = operation.body.dump_python(parsed, mode="json", by_alias=True)
     if not isinstance(data, dict):  # pragma: no cover - every body schema is an object
         raise ApiError(400, "ValidationError", "body: must be a JSON object (type)")
     for field in operation.unique_item_fields:

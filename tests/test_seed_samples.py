@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,16 +12,14 @@ import httpx
 import pytest
 
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
+from tests.environment import require_tool
 from tests.live_mock import RunningMock
-
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-DELETE_PAGE = "000_dcf0bb0a3ca4f926.txt"
-CREATE_PAGE = "004_93cf9ec23a7671ad.txt"
+from tests.seed_pages import read_page
 
 
-def sample(page: str, language: str, base_url: str) -> str:
+def sample(operation_id: str, language: str, base_url: str) -> str:
     """Cut one sample out of a page and point it at ``base_url``."""
-    text = (SEEDS / page).read_text(encoding="utf-8")
+    text = read_page(operation_id)
     starts = {
         "node": text.index("const crypto"),
         "python": text.index("import hmac"),
@@ -48,13 +45,10 @@ def run(language: str, code: str, tmp_path: Path) -> str:
     if language == "python":
         command = [sys.executable, "-c", code]
     elif language == "node":
-        if shutil.which("node") is None:
-            pytest.skip("node binary not installed: the Node sample cannot run")
-        command = ["node", "-e", code]
+        command = [require_tool("node", "the Node sample cannot run"), "-e", code]
     else:
         for tool in ("bash", "curl", "openssl"):
-            if shutil.which(tool) is None:
-                pytest.skip(f"{tool} not installed: the curl sample cannot run")
+            require_tool(tool, "the curl sample cannot run")
         script = tmp_path / "sample.sh"
         script.write_text(code, encoding="utf-8")
         command = ["bash", str(script)]
@@ -69,7 +63,7 @@ def run(language: str, code: str, tmp_path: Path) -> str:
 def test_bulk_delete_sample_moves_the_seed_record_to_the_trash(
     mock: RunningMock, language: str, tmp_path: Path
 ) -> None:
-    output = run(language, sample(DELETE_PAGE, language, mock.url), tmp_path)
+    output = run(language, sample("bulkDeleteRecords", language, mock.url), tmp_path)
     if language == "curl":
         assert '"deletedCount":1' in output
     record = httpx.get(f"{mock.url}/_mock/records/{DEMO_RECORD_ID}").json()
@@ -81,7 +75,7 @@ def test_bulk_delete_sample_moves_the_seed_record_to_the_trash(
 def test_create_property_sample_creates_the_dropdown(
     mock: RunningMock, language: str, tmp_path: Path
 ) -> None:
-    output = run(language, sample(CREATE_PAGE, language, mock.url), tmp_path)
+    output = run(language, sample("createProperty", language, mock.url), tmp_path)
     if language == "python":
         assert output.strip().endswith("201")
     properties = httpx.get(f"{mock.url}/_mock/properties?entityId={DEMO_ENTITY_ID}").json()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import pytest
 
 from auth_plugin import RequestSigner, compute_signature, parse_header, sign_request
 from auth_plugin.signing import new_date, new_salt, parse_date
+from tests.environment import require_tool
 
 SECRET = "YOUR_API_SECRET"
 VECTORS = [
@@ -53,15 +53,13 @@ def node_signature(secret: str, date: str, salt: str) -> str:
 
 @pytest.mark.parametrize(("date", "salt"), VECTORS)
 def test_matches_openssl_pipeline_of_curl_sample(date: str, salt: str) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl binary not installed: the curl sample's signer is unavailable")
+    require_tool("openssl", "the curl sample's signer is unavailable")
     assert compute_signature(SECRET, date, salt) == openssl_signature(SECRET, date, salt)
 
 
 @pytest.mark.parametrize(("date", "salt"), VECTORS)
 def test_matches_node_crypto_of_node_sample(date: str, salt: str) -> None:
-    if shutil.which("node") is None:
-        pytest.skip("node binary not installed: the Node sample's signer is unavailable")
+    require_tool("node", "the Node sample's signer is unavailable")
     assert compute_signature(SECRET, date, salt) == node_signature(SECRET, date, salt)
 
 

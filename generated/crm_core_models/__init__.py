@@ -6,11 +6,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
-
-class RecordId(RootModel[str]):
-    root: Annotated[
+RecordId = TypeAliasType(
+    "RecordId",
+    Annotated[
         str,
         Field(
             examples=["CRMRC1260423081530123REC11122233"],
@@ -18,16 +19,18 @@ class RecordId(RootModel[str]):
             min_length=32,
             pattern="^CRMRC1[0-9]{15}[A-Za-z0-9]{11}$",
         ),
-    ]
-    """
-    Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    ],
+)
+"""
+Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
+yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
 
-    """
+"""
 
 
-class RelationId(RootModel[str]):
-    root: Annotated[
+RelationId = TypeAliasType(
+    "RelationId",
+    Annotated[
         str,
         Field(
             examples=["CRMRL1260423081530123REL11122233"],
@@ -35,16 +38,18 @@ class RelationId(RootModel[str]):
             min_length=32,
             pattern="^CRMRL1[0-9]{15}[A-Za-z0-9]{11}$",
         ),
-    ]
-    """
-    Relation id: `CRMRL` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    ],
+)
+"""
+Relation id: `CRMRL` + `1` + 15 digits (creation time,
+yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
 
-    """
+"""
 
 
-class ActivityId(RootModel[str]):
-    root: Annotated[
+ActivityId = TypeAliasType(
+    "ActivityId",
+    Annotated[
         str,
         Field(
             examples=["CRMAC1260423081530123ACT11122233"],
@@ -52,19 +57,23 @@ class ActivityId(RootModel[str]):
             min_length=32,
             pattern="^CRMAC1[0-9]{15}[A-Za-z0-9]{11}$",
         ),
-    ]
-    """
-    Activity id: `CRMAC` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    ],
+)
+"""
+Activity id: `CRMAC` + `1` + 15 digits (creation time,
+yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
 
-    """
+"""
 
 
 class BulkDeleteRecordsRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        validate_by_name=True,
     )
-    recordIds: Annotated[list[RecordId], Field(max_length=1000, min_length=1)]
+    record_ids: Annotated[
+        list[RecordId], Field(alias="recordIds", max_length=1000, min_length=1)
+    ]
     """
     The records to delete; 1 to 1000 distinct ids.
     """
@@ -85,9 +94,13 @@ class DeletedRecord(BaseModel):
     A deleted record, as the single-record delete reports it.
     """
 
-    recordId: Annotated[
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    record_id: Annotated[
         str,
         Field(
+            alias="recordId",
             examples=["CRMRC1260423081530123REC11122233"],
             max_length=32,
             min_length=32,
@@ -99,9 +112,10 @@ class DeletedRecord(BaseModel):
     yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
 
     """
-    entityId: Annotated[
+    entity_id: Annotated[
         str,
         Field(
+            alias="entityId",
             examples=["CRMET1260423081530123XYZ11122233"],
             max_length=32,
             min_length=32,
@@ -124,8 +138,8 @@ class Reason(StrEnum):
 
     """
 
-    NOT_FOUND = "NOT_FOUND"
-    ALREADY_IN_TRASH = "ALREADY_IN_TRASH"
+    not_found = "NOT_FOUND"
+    already_in_trash = "ALREADY_IN_TRASH"
 
 
 class RecordDeletionFailure(BaseModel):
@@ -133,9 +147,13 @@ class RecordDeletionFailure(BaseModel):
     An id that was not deleted, and why.
     """
 
-    recordId: Annotated[
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    record_id: Annotated[
         str,
         Field(
+            alias="recordId",
             examples=["CRMRC1260423081530123REC11122233"],
             max_length=32,
             min_length=32,
@@ -155,7 +173,7 @@ class RecordDeletionFailure(BaseModel):
     that is already in the trash.
 
     """
-    errorMessage: str
+    error_message: Annotated[str, Field(alias="errorMessage")]
     """
     A human-readable explanation (Korean, as the API's messages).
     """
@@ -171,18 +189,18 @@ class FieldType(StrEnum):
 
     """
 
-    TEXT = "TEXT"
-    TEXTAREA = "TEXTAREA"
-    NUMBER = "NUMBER"
-    PHONE = "PHONE"
-    EMAIL = "EMAIL"
-    CHECKBOX = "CHECKBOX"
-    MULTI_CHECKBOX = "MULTI_CHECKBOX"
-    DATE = "DATE"
-    DATETIME = "DATETIME"
-    DROPDOWN = "DROPDOWN"
-    RADIO = "RADIO"
-    URL = "URL"
+    text = "TEXT"
+    textarea = "TEXTAREA"
+    number = "NUMBER"
+    phone = "PHONE"
+    email = "EMAIL"
+    checkbox = "CHECKBOX"
+    multi_checkbox = "MULTI_CHECKBOX"
+    date = "DATE"
+    datetime = "DATETIME"
+    dropdown = "DROPDOWN"
+    radio = "RADIO"
+    url = "URL"
 
 
 class ChoiceFieldType(StrEnum):
@@ -190,9 +208,9 @@ class ChoiceFieldType(StrEnum):
     Field types whose values are chosen from `options`.
     """
 
-    DROPDOWN = "DROPDOWN"
-    RADIO = "RADIO"
-    MULTI_CHECKBOX = "MULTI_CHECKBOX"
+    dropdown = "DROPDOWN"
+    radio = "RADIO"
+    multi_checkbox = "MULTI_CHECKBOX"
 
 
 class ScalarFieldType(StrEnum):
@@ -200,15 +218,15 @@ class ScalarFieldType(StrEnum):
     Field types that take no `options`.
     """
 
-    TEXT = "TEXT"
-    TEXTAREA = "TEXTAREA"
-    NUMBER = "NUMBER"
-    PHONE = "PHONE"
-    EMAIL = "EMAIL"
-    CHECKBOX = "CHECKBOX"
-    DATE = "DATE"
-    DATETIME = "DATETIME"
-    URL = "URL"
+    text = "TEXT"
+    textarea = "TEXTAREA"
+    number = "NUMBER"
+    phone = "PHONE"
+    email = "EMAIL"
+    checkbox = "CHECKBOX"
+    date = "DATE"
+    datetime = "DATETIME"
+    url = "URL"
 
 
 class PropertyOption(BaseModel):
@@ -218,6 +236,7 @@ class PropertyOption(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        validate_by_name=True,
     )
     label: Annotated[str, Field(max_length=100, min_length=1)]
     """
@@ -246,10 +265,12 @@ class CreateChoicePropertyRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        validate_by_name=True,
     )
-    entityId: Annotated[
+    entity_id: Annotated[
         str,
         Field(
+            alias="entityId",
             examples=["CRMET1260423081530123XYZ11122233"],
             max_length=32,
             min_length=32,
@@ -267,7 +288,9 @@ class CreateChoicePropertyRequest(BaseModel):
     Design note: 1 to 100 characters, not only white space.
 
     """
-    fieldType: Literal["DROPDOWN", "RADIO", "MULTI_CHECKBOX"]
+    field_type: Annotated[
+        Literal["DROPDOWN", "RADIO", "MULTI_CHECKBOX"], Field(alias="fieldType")
+    ]
     options: Annotated[list[PropertyOption], Field(max_length=100, min_length=1)]
     """
     The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
@@ -278,16 +301,16 @@ class CreateChoicePropertyRequest(BaseModel):
     """
     Free text. Design note: at most 1000 characters.
     """
-    propertyGroupId: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = (
-        MISSING
-    )
+    property_group_id: Annotated[
+        str | MISSING, Field(alias="propertyGroupId", max_length=64, min_length=1)
+    ] = MISSING
     """
     The property group the property belongs to.
     Design note: group ids are opaque here (1 to 64 characters); the
     reference does not document their format.
 
     """
-    isMasked: bool = False
+    is_masked: Annotated[bool, Field(alias="isMasked")] = False
     """
     Mask the value in list views. For personal data such as phone
     numbers or e-mail addresses.
@@ -317,10 +340,12 @@ class CreateScalarPropertyRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        validate_by_name=True,
     )
-    entityId: Annotated[
+    entity_id: Annotated[
         str,
         Field(
+            alias="entityId",
             examples=["CRMET1260423081530123XYZ11122233"],
             max_length=32,
             min_length=32,
@@ -338,31 +363,34 @@ class CreateScalarPropertyRequest(BaseModel):
     Design note: 1 to 100 characters, not only white space.
 
     """
-    fieldType: Literal[
-        "TEXT",
-        "TEXTAREA",
-        "NUMBER",
-        "PHONE",
-        "EMAIL",
-        "CHECKBOX",
-        "DATE",
-        "DATETIME",
-        "URL",
+    field_type: Annotated[
+        Literal[
+            "TEXT",
+            "TEXTAREA",
+            "NUMBER",
+            "PHONE",
+            "EMAIL",
+            "CHECKBOX",
+            "DATE",
+            "DATETIME",
+            "URL",
+        ],
+        Field(alias="fieldType"),
     ]
     description: Annotated[str | MISSING, Field(max_length=1000)] = MISSING
     """
     Free text. Design note: at most 1000 characters.
     """
-    propertyGroupId: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = (
-        MISSING
-    )
+    property_group_id: Annotated[
+        str | MISSING, Field(alias="propertyGroupId", max_length=64, min_length=1)
+    ] = MISSING
     """
     The property group the property belongs to.
     Design note: group ids are opaque here (1 to 64 characters); the
     reference does not document their format.
 
     """
-    isMasked: bool = False
+    is_masked: Annotated[bool, Field(alias="isMasked")] = False
     """
     Mask the value in list views. For personal data such as phone
     numbers or e-mail addresses.
@@ -394,9 +422,13 @@ class Property(BaseModel):
 
     """
 
-    propertyId: Annotated[
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    property_id: Annotated[
         str,
         Field(
+            alias="propertyId",
             examples=["CRMPP1260423082100789zJfAuP6ndkE"],
             max_length=32,
             min_length=32,
@@ -408,19 +440,20 @@ class Property(BaseModel):
     yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
 
     """
-    accountId: str
+    account_id: Annotated[str, Field(alias="accountId")]
     """
     The account that owns the property.
     """
-    workspaceId: str | MISSING = MISSING
+    workspace_id: Annotated[str | MISSING, Field(alias="workspaceId")] = MISSING
     """
     The workspace, only when the property belongs to one.
     Design note: an opaque string here.
 
     """
-    entityId: Annotated[
+    entity_id: Annotated[
         str,
         Field(
+            alias="entityId",
             examples=["CRMET1260423081530123XYZ11122233"],
             max_length=32,
             min_length=32,
@@ -437,22 +470,22 @@ class Property(BaseModel):
     """
     Omitted when unset.
     """
-    fieldType: FieldType
-    propertyGroupId: Annotated[str | None, Field(...)]
+    field_type: Annotated[FieldType, Field(alias="fieldType")]
+    property_group_id: Annotated[str | None, Field(alias="propertyGroupId")]
     options: list[PropertyOption]
-    isMasked: bool
+    is_masked: Annotated[bool, Field(alias="isMasked")]
     key: Annotated[str | None, Field(...)]
-    createdBy: str
+    created_by: Annotated[str, Field(alias="createdBy")]
     """
     Who created the property. Design note: the API key that made
     the request.
 
     """
-    dateCreated: AwareDatetime
+    date_created: Annotated[AwareDatetime, Field(alias="dateCreated")]
     """
     ISO 8601, UTC.
     """
-    dateUpdated: AwareDatetime
+    date_updated: Annotated[AwareDatetime, Field(alias="dateUpdated")]
     """
     ISO 8601, UTC.
     """
@@ -463,7 +496,10 @@ class Error(BaseModel):
     The body of every error response.
     """
 
-    errorCode: Annotated[str, Field(examples=["ValidationError"])]
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    error_code: Annotated[str, Field(alias="errorCode", examples=["ValidationError"])]
     """
     A stable, machine-readable code: `ValidationError`, `BadRequest`,
     `Unauthorized`, `InvalidAPIKey`, `SignatureDoesNotMatch`,
@@ -473,8 +509,12 @@ class Error(BaseModel):
     `TooManyRequests`, `InternalServerError`.
 
     """
-    errorMessage: Annotated[
-        str, Field(examples=["recordIds는 1개 이상 1000개 이하여야 합니다."])
+    error_message: Annotated[
+        str,
+        Field(
+            alias="errorMessage",
+            examples=["recordIds는 1개 이상 1000개 이하여야 합니다."],
+        ),
     ]
     """
     A human-readable explanation (Korean, as the API's messages).
@@ -490,19 +530,22 @@ class BulkDeleteRecordsResponse(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
     permanent: bool
     """
     Whether this was a permanent delete.
     """
-    requestedCount: Annotated[int, Field(ge=1, le=1000)]
+    requested_count: Annotated[int, Field(alias="requestedCount", ge=1, le=1000)]
     """
     Number of ids in the request.
     """
-    deletedCount: Annotated[int, Field(ge=0, le=1000)]
+    deleted_count: Annotated[int, Field(alias="deletedCount", ge=0, le=1000)]
     """
     Number of records deleted by this request.
     """
-    failedCount: Annotated[int, Field(ge=0, le=1000)]
+    failed_count: Annotated[int, Field(alias="failedCount", ge=0, le=1000)]
     """
     Number of ids that were not deleted.
     """
@@ -514,11 +557,11 @@ class BulkDeleteRecordsResponse(BaseModel):
     """
     The ids that were not deleted, each with the reason.
     """
-    dateDeleted: AwareDatetime
+    date_deleted: Annotated[AwareDatetime, Field(alias="dateDeleted")]
     """
     When the deletion happened (ISO 8601, UTC).
     """
-    dateTrashExpires: Annotated[AwareDatetime | None, Field(...)]
+    date_trash_expires: Annotated[AwareDatetime | None, Field(alias="dateTrashExpires")]
     """
     For a soft delete, when the trashed records will be purged
     (`dateDeleted` + 14 days). `null` for a permanent delete.
@@ -526,16 +569,16 @@ class BulkDeleteRecordsResponse(BaseModel):
     """
 
 
-class CreatePropertyRequest(
-    RootModel[CreateChoicePropertyRequest | CreateScalarPropertyRequest]
-):
-    root: Annotated[
+CreatePropertyRequest = TypeAliasType(
+    "CreatePropertyRequest",
+    Annotated[
         CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-        Field(discriminator="fieldType"),
-    ]
-    """
-    The body of `createProperty`: one of two shapes chosen by
-    `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-    a non-empty `options`; the other types must not send it.
+        Field(discriminator="field_type"),
+    ],
+)
+"""
+The body of `createProperty`: one of two shapes chosen by
+`fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
+a non-empty `options`; the other types must not send it.
 
-    """
+"""
