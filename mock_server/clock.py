@@ -31,6 +31,12 @@ class MockClock:
             elapsed = timedelta(0) if self._frozen else datetime.now(UTC) - self._origin_real
             return self._origin + elapsed + self._offset
 
+    def rewind(self) -> datetime:
+        """Undo every advance (the admin API's reset); return the time now."""
+        with self._lock:
+            self._offset = timedelta(0)
+        return self.now()
+
     def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward (never backward) and return the new time."""
         if delta < timedelta(0):

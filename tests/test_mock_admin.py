@@ -1,0 +1,102 @@
+"""The admin API (/_mock/): its index, its bounds, and errors that change nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from mock_server import create_app
+from mock_server.clock import MockClock
+from tests.live_mock import RunningMock, serve
+
+
+def test_the_banners_path_lists_every_admin_route_and_operation(mock: RunningMock) -> None:
+    index = httpx.get(f"{mock.url}/_mock/")
+    assert index.status_code == 200
+    listed = {(entry["method"], entry["path"]) for entry in index.json()["admin"]}
+    assert ("POST", "/_mock/clock/advance") in listed
+    assert ("GET", "/_mock/records") in listed
+    for method, path in listed:
+        if "{" not in path:  # every listed route answers (none is a stale entry)
+            response = httpx.request(method, f"{mock.url}{path}", json={} if method == "POST" else None)
+            assert response.status_code == 200, (method, path, response.text)
+    operations = {entry["operationId"] for entry in index.json()["operations"]}
+    assert operations == {"bulkDeleteRecords", "createProperty"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=-1", "limit"),
+        ("limit=0", "limit"),
+        ("limit=10001", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=9223372036854775808", "offset"),
+        ("state=deleted", "state"),
+    ],
+)
+def test_out_of_range_list_parameters_are_400(mock: RunningMock, query: str, field: str) -> None:
+    response = httpx.get(f"{mock.url}/_mock/records?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errorCode"] == "ValidationError"
+    assert body["errorMessage"].startswith(f"{field}:")
+
+
+def test_limit_bounds_are_inclusive(mock: RunningMock) -> None:
+    assert httpx.get(f"{mock.url}/_mock/records?limit=1").json()["count"] == 1
+    assert httpx.get(f"{mock.url}/_mock/records?limit=10000").json()["count"] > 3000
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'{"days":14,}', "BadRequest"),
+        (b"{", "BadRequest"),
+        (b"[" * 100_000 + b"]" * 100_000, "BadRequest"),
+        (b"[14]", "ValidationError"),
+        (b'{"days":"14"}', "ValidationError"),
+        (b'{"days":true}', "ValidationError"),
+        (b'{"days":-1}', "ValidationError"),
+        (b'{"days":3000000}', "ValidationError"),
+        (b'{"days":1e10}', "ValidationError"),
+        (b'{"seconds":1e300}', "ValidationError"),
+        (b'{"days":36500,"seconds":1}', "ValidationError"),
+        (b'{"weeks":2}', "ValidationError"),
+    ],
+)
+def test_a_refused_clock_advance_is_400_and_moves_nothing(
+    mock: RunningMock, raw: bytes, code: str
+) -> None:
+    before = httpx.get(f"{mock.url}/_mock/clock").json()["now"]
+    response = httpx.post(
+        f"{mock.url}/_mock/clock/advance",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert (response.status_code, response.json()["errorCode"]) == (400, code)
+    after = httpx.get(f"{mock.url}/_mock/clock").json()["now"]
+    assert after[:16] == before[:16]  # same minute: nothing was added
+    assert httpx.get(f"{mock.url}/_mock/stats").status_code == 200
+
+
+def test_the_largest_advance_is_accepted_and_the_server_keeps_working() -> None:
+    clock = MockClock(start=datetime(2026, 4, 23, tzinfo=UTC), frozen=True)
+    with serve(create_app(clock=clock)) as mock:
+        response = httpx.post(f"{mock.url}/_mock/clock/advance", json={"days": 36_500})
+        assert response.status_code == 200
+        assert response.json()["now"].startswith("2126-03-30")
+        assert httpx.get(f"{mock.url}/_mock/records?limit=1").status_code == 200
+
+
+def test_reset_also_brings_the_data_clock_back() -> None:
+    clock = MockClock(start=datetime(2026, 4, 23, tzinfo=UTC), frozen=True)
+    with serve(create_app(clock=clock)) as mock:
+        httpx.post(f"{mock.url}/_mock/clock/advance", json={"days": 14})
+        reset = httpx.post(f"{mock.url}/_mock/reset").json()
+        assert reset["now"] == "2026-04-23T00:00:00.000Z"
+        assert httpx.get(f"{mock.url}/_mock/clock").json()["now"] == reset["now"]
+    assert clock.now() - datetime(2026, 4, 23, tzinfo=UTC) == timedelta(0)
