@@ -281,6 +281,12 @@ async def admin_properties(request: Request) -> Response:
     return JSONResponse({"properties": properties, "count": len(properties)})
 
 
+async def admin_entities(request: Request) -> Response:
+    mock: MockState = request.app.state.mock
+    entities = mock.store.list_entities(request.query_params.get("apiKey"))
+    return JSONResponse({"entities": entities, "count": len(entities)})
+
+
 async def admin_stats(request: Request) -> Response:
     mock: MockState = request.app.state.mock
     return JSONResponse(mock.store.counts())
@@ -335,6 +341,12 @@ ADMIN_ROUTES = [
     ("/_mock/records/{record_id}", admin_record, "GET", "one record, active or in the trash"),
     ("/_mock/trash", admin_trash, "GET", "the trash"),
     ("/_mock/properties", admin_properties, "GET", "properties: ?entityId="),
+    (
+        "/_mock/entities",
+        admin_entities,
+        "GET",
+        "entities with their property quota and use: ?apiKey= (that key's workspace)",
+    ),
     ("/_mock/stats", admin_stats, "GET", "row counts"),
     ("/_mock/clock", admin_clock, "GET", "the data clock"),
     (

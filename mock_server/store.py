@@ -527,6 +527,31 @@ class RecordStore:
                 for r in rows.fetchall()
             ]
 
+    def list_entities(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Entities (of ``api_key``'s workspace, if given) with their property quota and use."""
+        query = (
+            "SELECT e.entity_id, e.name, e.workspace_id, w.plan, w.property_quota,"
+            " (SELECT count(*) FROM properties p WHERE p.entity_id = e.entity_id)"
+            " FROM entities e JOIN workspaces w USING (workspace_id)"
+        )
+        params: tuple[str, ...] = ()
+        if api_key is not None:
+            query += " JOIN api_keys k USING (workspace_id) WHERE k.api_key = ?"
+            params = (api_key,)
+        with self._lock:
+            rows = self._connection.execute(query + " ORDER BY e.entity_id", params).fetchall()
+        return [
+            {
+                "entityId": entity_id,
+                "name": name,
+                "workspaceId": workspace_id,
+                "plan": plan,
+                "propertyQuota": quota,
+                "properties": used,
+            }
+            for entity_id, name, workspace_id, plan, quota, used in rows
+        ]
+
     def counts(self) -> dict[str, int]:
         """Row counts per table, for the admin API and integrity tests."""
         tables = ("records", "activities", "event_summaries", "relations", "properties")

@@ -20,7 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
@@ -37,6 +40,8 @@ PHASES = "examples,coverage,fuzzing,stateful"
 DEEP_CHUNKS = 50
 DEEP_CHUNK_EXAMPLES = 50
 DEEP_PARALLEL = 2
+#: Below this many free property slots, a default run will likely fill the quota.
+LOW_PROPERTY_ROOM = 200
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +83,65 @@ def is_local(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class EntityChoice:
+    """The entity positive createProperty cases target, and its room under the quota."""
+
+    entity_id: str
+    name: str
+    quota: int | None
+    used: int
+
+    @property
+    def room(self) -> int | None:
+        return None if self.quota is None else max(0, self.quota - self.used)
+
+
+def discover_entity(url: str, api_key: str) -> EntityChoice | None:
+    """The key's entity with the most room, from the mock's admin API; None elsewhere.
+
+    Only our mock answers ``GET /_mock/entities``; a real server has no such
+    route, and then the caller must name an entity with ``--entity-id``.
+    """
+    try:
+        response = httpx.get(
+            f"{url.rstrip('/')}/_mock/entities", params={"apiKey": api_key}, timeout=5
+        )
+        entities: list[dict[str, Any]] = response.json()["entities"]
+        choices = [
+            EntityChoice(e["entityId"], e["name"], e["propertyQuota"], e["properties"])
+            for e in entities
+        ]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    if response.status_code != 200 or not choices:
+        return None
+    return max(choices, key=lambda c: float("inf") if c.room is None else c.room)
+
+
+NO_ENTITY = """\
+error: property creates need an entity of your key's workspace.
+  Positive createProperty cases sent to an unknown entity get 404, which
+  schemathesis reports as ST202 (schema-valid request rejected).
+  Pass --entity-id CRMET... (an entity your key may add properties to); this
+  server has no mock admin API (GET /_mock/entities) to find one. Without
+  --allow-writes, a non-local run sends no property creates at all."""
+
+
+def describe_entity(entity: EntityChoice) -> list[str]:
+    """What the run will target, and a warning when the plan quota is nearly full."""
+    quota = "no quota" if entity.quota is None else f"{entity.used}/{entity.quota} properties"
+    lines = [f"  entity: {entity.entity_id} ({entity.name}, {quota}; from /_mock/entities)"]
+    if entity.room is not None and entity.room < LOW_PROPERTY_ROOM:
+        lines.append(
+            f"  warning: room for {entity.room} more properties only: creates past the plan's "
+            "quota get 403 PlanQuotaExceeded (ST202). Reset the mock (POST /_mock/reset), "
+            "serve it with --fixtures tests/contract/fixtures.yaml (no quota), or lower "
+            "--max-examples."
+        )
+    return lines
 
 
 @contextmanager
@@ -268,9 +332,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         local = is_local(args.url)
         writes = local or args.allow_writes is not None
         env["CRM_CORE_CONTRACT_LIVE"] = "0" if writes else "1"
+        print(f"contract: live server {args.url}, seed {args.seed}, {len(chunks)} run(s)")
         if args.entity_id:
             env["CRM_CORE_CONTRACT_ENTITY_ID"] = args.entity_id
-        print(f"contract: live server {args.url}, seed {args.seed}, {len(chunks)} run(s)")
+        elif writes:
+            entity = discover_entity(args.url, env["SOLAPI_API_KEY"])
+            if entity is None:
+                print(NO_ENTITY, file=sys.stderr)
+                return 2
+            env["CRM_CORE_CONTRACT_ENTITY_ID"] = entity.entity_id
+            print("\n".join(describe_entity(entity)))
         if writes:
             print(
                 f"  will send: bulk deletes (soft and permanent), property creates "

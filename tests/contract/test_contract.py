@@ -19,8 +19,11 @@ from auth_plugin import HmacAuth, sign_request
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
 from tests.contract import run_contract
+from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.live_mock import RunningMock, serve
+from tests.recording_server import Reply, recording_server
 
+DEMO_DEAL_ENTITY_ID = "CRMET1260423081530124DEAL1112223"
 KEY, SECRET = run_contract.CONTRACT_KEY, run_contract.CONTRACT_SECRET
 ENTITY = run_contract.CONTRACT_ENTITY
 DELETE = "/crm-core/v1/records/bulk/delete"
@@ -54,6 +57,48 @@ def test_summary_counts_failures_per_check(capsys: pytest.CaptureFixture[str]) -
     line = capsys.readouterr().out
     assert "80 cases, 6 failed in 2 run(s)" in line
     assert "ST101 Server error: 2, ST202 Schema-valid request rejected: 4" in line
+
+
+def test_a_local_run_without_entity_id_finds_the_entity_through_the_admin_api(
+    contract_mock: RunningMock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOLAPI_API_KEY", KEY)
+    monkeypatch.setenv("SOLAPI_API_SECRET", SECRET)
+    code = run_contract.main(
+        ["--url", contract_mock.url, "--max-examples", "5", "--reports", str(tmp_path)]
+    )
+    output = capsys.readouterr().out
+    assert f"entity: {ENTITY} (고객, no quota; from /_mock/entities)" in output
+    assert code == 0, output[-3000:]
+    assert "0 failed" in output
+
+
+def test_a_nearly_full_entity_is_announced_with_its_quota(
+    mock: RunningMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo workspace (Starter plan, 30 per entity): the emptier entity wins.
+    entity = run_contract.discover_entity(mock.url, DEMO_OWNER_KEY)
+    assert entity == run_contract.EntityChoice(DEMO_DEAL_ENTITY_ID, "거래", 30, 0)
+    text = "\n".join(run_contract.describe_entity(entity))
+    assert "0/30 properties" in text
+    assert "room for 30 more properties only" in text
+    assert DEMO_OWNER_SECRET not in text
+
+
+def test_without_entity_id_or_admin_api_the_run_explains_and_sends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAPI_API_KEY", KEY)
+    monkeypatch.setenv("SOLAPI_API_SECRET", SECRET)
+    with recording_server([Reply(404, {"errorCode": "NotFound"})]) as server:
+        code = run_contract.main(["--url", server.url, "--reports", str(tmp_path)])
+        paths = [request.path for request in server.received]
+    assert code == 2
+    assert "--entity-id CRMET" in capsys.readouterr().err
+    assert paths == [f"/_mock/entities?apiKey={KEY}"]  # the probe only: no case was sent
 
 
 @pytest.fixture
