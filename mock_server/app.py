@@ -497,9 +497,7 @@ def create_app(
     )
     if reset or (reset is None and store.is_empty()):
         mock.reset()
-    routes = [
-        Route(path, endpoint, methods=[method]) for path, endpoint, method, _ in ADMIN_ROUTES
-    ]
+    routes = [Route(path, endpoint, methods=[method]) for path, endpoint, method, _ in ADMIN_ROUTES]
     app = Starlette(
         routes=routes,
         exception_handlers={

@@ -20,7 +20,9 @@ def test_the_banners_path_lists_every_admin_route_and_operation(mock: RunningMoc
     assert ("GET", "/_mock/records") in listed
     for method, path in listed:
         if "{" not in path:  # every listed route answers (none is a stale entry)
-            response = httpx.request(method, f"{mock.url}{path}", json={} if method == "POST" else None)
+            response = httpx.request(
+                method, f"{mock.url}{path}", json={} if method == "POST" else None
+            )
             assert response.status_code == 200, (method, path, response.text)
     operations = {entry["operationId"] for entry in index.json()["operations"]}
     assert operations == {"bulkDeleteRecords", "createProperty"}

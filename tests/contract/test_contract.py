@@ -17,9 +17,8 @@ import pytest
 
 from auth_plugin import HmacAuth, sign_request
 from mock_server import create_app
-from mock_server.fixtures import load_fixtures
+from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET, load_fixtures
 from tests.contract import run_contract
-from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.live_mock import RunningMock, serve
 from tests.recording_server import Reply, recording_server
 
