@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import venv
@@ -11,18 +10,20 @@ from pathlib import Path
 import httpx
 
 from generators.build_client_wheel import build_client_wheel
-from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET, DEMO_RECORD_ID
+from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.live_mock import RunningMock
+from tests.readme import runnable_blocks
 
-ROOT = Path(__file__).resolve().parent.parent
+README_BASE_URL = 'base_url="http://127.0.0.1:8080"'
+SECOND_DEMO_RECORD_ID = "CRMRC1260423081530124REC11122234"
 
 
 def readme_example() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Using the client") :]
-    match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
-    assert match, "README has no client example"
-    return match.group(1)
+    """The README's client example: its first Python block that creates a client."""
+    examples = [block.code for block in runnable_blocks("python") if "create_client(" in block.code]
+    assert examples, "README has no client example"
+    assert README_BASE_URL in examples[0]
+    return examples[0]
 
 
 def test_readme_example_is_at_most_six_lines() -> None:
@@ -54,8 +55,8 @@ def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path:
         check=True,
         timeout=300,
     )
-    # Only the base URL changes, as a partner would point it at the mock.
-    example = readme_example().replace("create_client()", f"create_client(base_url={mock.url!r})")
+    # Only the base URL changes: the README's mock port for this test's mock.
+    example = readme_example().replace(README_BASE_URL, f"base_url={mock.url!r}")
     script = tmp_path / "example.py"
     script.write_text(example, encoding="utf-8")
     result = subprocess.run(
@@ -67,8 +68,8 @@ def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path:
         env={"SOLAPI_API_KEY": DEMO_OWNER_KEY, "SOLAPI_API_SECRET": DEMO_OWNER_SECRET},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "1"  # deleted_count, read as a typed attribute
-    record = httpx.get(f"{mock.url}/_mock/records/{DEMO_RECORD_ID}").json()
+    assert result.stdout.strip() == "deleted: 1"  # deleted_count, read as a typed attribute
+    record = httpx.get(f"{mock.url}/_mock/records/{SECOND_DEMO_RECORD_ID}").json()
     assert record["dateDeleted"] is not None
 
     typed = subprocess.run(

@@ -43,7 +43,7 @@ def _download_caches() -> dict[str, str]:
     return {
         "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", str(home / ".cache" / "uv")),
         "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(home / ".cache" / "pip")),
-        "npm_config_cache": os.environ.get("npm_config_cache", str(home / ".npm")),
+        "NPM_CONFIG_CACHE": os.environ.get("NPM_CONFIG_CACHE", str(home / ".npm")),
     }
 
 
@@ -123,7 +123,7 @@ def test_both_readme_commands_pass_in_a_fresh_clone(tmp_path: Path) -> None:
         setup.code
         + "python -m mock_server --help >/dev/null\n"
         + "python -m auth_plugin --help >/dev/null\n"
-        + 'python -c "import crm_core_client, crm_core_models; print(\'imports ok\')"\n',
+        + "python -c \"import crm_core_client, crm_core_models; print('imports ok')\"\n",
         clone,
         env,
         tmp_path / "setup.log",
