@@ -33,8 +33,7 @@ NOT_INHERITED_PREFIXES = ("NOX_", "SOLAPI_", "CRM_CORE_", "PYTEST_", "UV_PYTHON"
 
 
 def _interpreter() -> Path:
-    configured = os.environ.get(PYTHON_ENV)
-    base = configured or getattr(sys, "_base_executable", sys.executable)
+    base: str = os.environ.get(PYTHON_ENV) or getattr(sys, "_base_executable", sys.executable)
     return Path(base).resolve()
 
 
