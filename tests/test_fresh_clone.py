@@ -33,7 +33,8 @@ NOT_INHERITED_PREFIXES = ("NOX_", "SOLAPI_", "CRM_CORE_", "PYTEST_", "UV_PYTHON"
 
 
 def _interpreter() -> Path:
-    base: str = os.environ.get(PYTHON_ENV) or getattr(sys, "_base_executable", sys.executable)
+    configured = os.environ.get(PYTHON_ENV)
+    base = configured if configured else str(getattr(sys, "_base_executable", sys.executable))
     return Path(base).resolve()
 
 
