@@ -22,20 +22,40 @@ from typing import TypeVar
 
 import httpx
 from crm_core_client import Client
-from crm_core_client.models import Error
+from crm_core_client.models import ErrorBody
 
 from auth_plugin.credentials import Credentials
+from auth_plugin.errors import ErrorCode
 from auth_plugin.httpx_auth import HmacAuth
 
 DEFAULT_BASE_URL = "https://api.solapi.com"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-#: Operations whose effect is the same however often they are sent: the
-#: bulk delete reports each id's outcome and never deletes a record twice.
-RETRY_SAFE_OPERATIONS = frozenset({("POST", "/crm-core/v1/records/bulk/delete")})
+#: Operations that may be sent again when an attempt's outcome is unknown
+#: (openapi.yaml says so for both): the bulk delete reports each id's outcome
+#: and never deletes a record twice; a create cannot make a second property
+#: with the same name, and a 409 on the retry is reported as
+#: :class:`PropertyProbablyCreated`.
+RETRY_SAFE_OPERATIONS = frozenset(
+    {("POST", "/crm-core/v1/records/bulk/delete"), ("POST", "/crm-core/v1/properties")}
+)
+#: The errorCodes of a failed authentication: the API answers them with 400,
+#: 401 or 403 depending on the source, so they are recognised by code.
+AUTH_ERROR_CODES = frozenset(
+    code.value for code in ErrorCode if code is not ErrorCode.TOO_MANY_REQUESTS
+)
+#: A create's 409 that, after an attempt whose outcome was unknown, means
+#: that attempt most probably created the property.
+ALREADY_CREATED_CODES = frozenset({"DuplicatedName", "DuplicatedKey"})
+#: Set on a response when an earlier attempt of the same request may have
+#: been applied (timeout or dropped connection after sending, 502/503/504).
+EARLIER_ATTEMPT_UNKNOWN = "crm_core.earlier_attempt_unknown"
 
 
 class CrmCoreError(Exception):
     """An error response of the CRM Core API.
+
+    :meth:`from_response` returns the most specific subclass: an
+    authentication failure is :class:`CrmCoreAuthError` whatever its status.
 
     >>> error = CrmCoreError(403, "Forbidden", "OWNER 권한이 필요합니다.")
     >>> error.status_code, error.error_code
@@ -52,10 +72,32 @@ class CrmCoreError(Exception):
     def from_response(cls, response: httpx.Response) -> CrmCoreError:
         try:
             body = response.json()
-            return cls(response.status_code, str(body["errorCode"]), str(body["errorMessage"]))
+            code, message = str(body["errorCode"]), str(body["errorMessage"])
         except (ValueError, KeyError, TypeError):
             text = response.text[:200] or response.reason_phrase
-            return cls(response.status_code, "UnexpectedResponse", text)
+            return CrmCoreError(response.status_code, "UnexpectedResponse", text)
+        if code in AUTH_ERROR_CODES:
+            return CrmCoreAuthError(response.status_code, code, message)
+        if code in ALREADY_CREATED_CODES and response.extensions.get(EARLIER_ATTEMPT_UNKNOWN):
+            return PropertyProbablyCreated(response.status_code, code, message)
+        return CrmCoreError(response.status_code, code, message)
+
+
+class CrmCoreAuthError(CrmCoreError):
+    """Authentication failed (bad key, signature, date or replay), whatever the status.
+
+    >>> isinstance(CrmCoreError.from_response(httpx.Response(
+    ...     400, json={"errorCode": "InvalidAPIKey", "errorMessage": "..."})), CrmCoreAuthError)
+    True
+    """
+
+
+class PropertyProbablyCreated(CrmCoreError):
+    """A create was re-sent after an attempt with unknown outcome, and the name or key exists.
+
+    The earlier attempt most probably created the property (the spec's
+    advice): look it up by name or key instead of reporting a failure.
+    """
 
 
 @dataclass(frozen=True)
@@ -65,8 +107,9 @@ class RetryPolicy:
     Any operation is retried on 429 (the server refused it before applying
     it) and on a failure to connect (it was never sent). Only operations in
     ``retry_safe`` are also retried on 503, 502, 504 and on a timeout or a
-    dropped connection after sending, since their first attempt may have
-    been applied.
+    dropped connection after sending, when the first attempt may have been
+    applied: openapi.yaml says both operations may be re-sent then. Never
+    on a 500 or another 4xx.
     """
 
     max_retries: int = 3
@@ -130,6 +173,7 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self._inner, httpx.BaseTransport)
         attempt = 0
+        unknown = False
         while True:
             try:
                 response = self._inner.handle_request(request)
@@ -138,12 +182,14 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     request, error
                 ):
                     raise
+                unknown = unknown or _may_have_been_applied(error)
                 time.sleep(self._policy.delay(attempt, None))
             else:
                 if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
                     request, response.status_code
                 ):
-                    return response
+                    return _marked(response, unknown)
+                unknown = unknown or response.status_code in self._policy.safe_retry_statuses
                 response.read()
                 response.close()
                 time.sleep(self._policy.delay(attempt, response))
@@ -153,6 +199,7 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self._inner, httpx.AsyncBaseTransport)
         attempt = 0
+        unknown = False
         while True:
             try:
                 response = await self._inner.handle_async_request(request)
@@ -161,12 +208,14 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     request, error
                 ):
                     raise
+                unknown = unknown or _may_have_been_applied(error)
                 await asyncio.sleep(self._policy.delay(attempt, None))
             else:
                 if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
                     request, response.status_code
                 ):
-                    return response
+                    return _marked(response, unknown)
+                unknown = unknown or response.status_code in self._policy.safe_retry_statuses
                 await response.aread()
                 await response.aclose()
                 await asyncio.sleep(self._policy.delay(attempt, response))
@@ -180,6 +229,17 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if isinstance(self._inner, httpx.AsyncBaseTransport):
             await self._inner.aclose()
+
+
+def _may_have_been_applied(error: httpx.TransportError) -> bool:
+    """False only when the request certainly never reached the server."""
+    return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _marked(response: httpx.Response, earlier_attempt_unknown: bool) -> httpx.Response:
+    if earlier_attempt_unknown:
+        response.extensions = {**response.extensions, EARLIER_ATTEMPT_UNKNOWN: True}
+    return response
 
 
 def _raise_for_error(response: httpx.Response) -> None:
@@ -197,10 +257,10 @@ async def _araise_for_error(response: httpx.Response) -> None:
 ModelT = TypeVar("ModelT")
 
 
-def expect_success(result: ModelT | Error | None) -> ModelT:
+def expect_success(result: ModelT | ErrorBody | None) -> ModelT:
     """Narrow what a generated ``sync`` / ``asyncio`` call returns to its success model.
 
-    The generated functions are typed ``Model | Error | None`` because the spec
+    The generated functions are typed ``Model | ErrorBody | None`` because the spec
     documents error responses. A client from :func:`create_client` raises
     :class:`CrmCoreError` for those before the call returns, so only the model
     reaches this; anything else means the client was built another way.
@@ -213,8 +273,8 @@ def expect_success(result: ModelT | Error | None) -> ModelT:
     ...
     TypeError: expected the operation's success model, got None: build the client with create_client(), which raises CrmCoreError for error responses
     """
-    if result is None or isinstance(result, Error):
-        got = "None" if result is None else f"Error({result.error_code})"
+    if result is None or isinstance(result, ErrorBody):
+        got = "None" if result is None else f"ErrorBody({result.error_code})"
         raise TypeError(
             f"expected the operation's success model, got {got}: build the client with "
             "create_client(), which raises CrmCoreError for error responses"

@@ -243,7 +243,8 @@ def parse_header(value: str | None) -> AuthorizationHeader:
     if canonical is not None:
         return AuthorizationHeader(*canonical.groups())
     scheme, _, rest = value.strip().partition(" ")
-    if scheme != SCHEME:
+    # Schemes are case-insensitive (RFC 9110, section 11.1); openapi.yaml says so.
+    if scheme.upper() != SCHEME:
         if scheme.upper() == "HMAC-MD5":
             raise AuthError(ErrorCode.UNAUTHORIZED, "HMAC-MD5 is not supported; use HMAC-SHA256")
         raise AuthError(

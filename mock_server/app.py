@@ -30,7 +30,18 @@ from mock_server.validation import validate_body
 MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger("mock_server")
 
-AUTH_STATUS = {ErrorCode.TOO_MANY_REQUESTS: 429}
+#: The most strongly sourced status of each authentication failure (the
+#: table in openapi.yaml's HmacAuth): 401 only for a missing or malformed
+#: header (the reference pages), 400 for an unknown key (observed), 403 for
+#: the rest (SOLAPI's older docs).
+AUTH_STATUS = {
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.INVALID_API_KEY: 400,
+    ErrorCode.SIGNATURE_DOES_NOT_MATCH: 403,
+    ErrorCode.REQUEST_TIME_TOO_SKEWED: 403,
+    ErrorCode.DUPLICATED_SIGNATURE: 403,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
+}
 AUTH_MESSAGES = {
     ErrorCode.UNAUTHORIZED: "권한이 없습니다.",
     ErrorCode.INVALID_API_KEY: "유효하지 않은 API 키입니다.",
@@ -141,10 +152,12 @@ async def serve_operation(
         message = AUTH_MESSAGES[error.error_code]
         if request.authorization:  # no header: the seeds' body verbatim
             message = f"{message} ({error.message})"
-        return AUTH_STATUS.get(error.error_code, 401), error_body(error.error_code.value, message)
+        return AUTH_STATUS[error.error_code], error_body(error.error_code.value, message)
     caller = mock.store.api_key(verified.api_key)
     if caller is None:  # the key was removed between verification and now
-        return 401, error_body("InvalidAPIKey", AUTH_MESSAGES[ErrorCode.INVALID_API_KEY])
+        return AUTH_STATUS[ErrorCode.INVALID_API_KEY], error_body(
+            ErrorCode.INVALID_API_KEY.value, AUTH_MESSAGES[ErrorCode.INVALID_API_KEY]
+        )
     if ROLE_RANK[caller.role] < ROLE_RANK[operation.required_role]:
         needed = "OWNER" if operation.required_role == "OWNER" else "MEMBER 이상"
         return 403, error_body("Forbidden", f"{needed} 권한이 필요합니다.")

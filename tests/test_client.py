@@ -5,25 +5,31 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
 import pytest
 from crm_core_client import Client
 from crm_core_client.api.properties import create_property
 from crm_core_client.api.records import bulk_delete_records
 from crm_core_client.models import (
     BulkDeleteRecordsRequest,
-    BulkDeleteRecordsResponse,
+    BulkDeleteRecordsResult,
     ChoiceFieldType,
     CreateChoicePropertyRequest,
     CreateScalarPropertyRequest,
-    Error,
-    Property,
-    PropertyOption,
+    EntityProperty,
+    ErrorBody,
+    PropertyOptionInput,
     ScalarFieldType,
 )
 
 from auth_plugin import Verifier, parse_header
-from auth_plugin.client import CrmCoreError, RetryPolicy, create_client, expect_success
+from auth_plugin.client import (
+    CrmCoreAuthError,
+    CrmCoreError,
+    PropertyProbablyCreated,
+    RetryPolicy,
+    create_client,
+    expect_success,
+)
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
     DEMO_MEMBER_KEY,
@@ -49,19 +55,19 @@ def test_bulk_delete_in_a_few_lines(mock: RunningMock) -> None:
     result = bulk_delete_records.sync(
         client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
     )
-    assert isinstance(result, BulkDeleteRecordsResponse)
+    assert isinstance(result, BulkDeleteRecordsResult)
     assert result.deleted_count == 1
     assert result.deleted[0].entity_id == DEMO_ENTITY_ID
 
 
 def test_expect_success_refuses_what_a_plain_client_returns_for_errors(mock: RunningMock) -> None:
-    # A generated Client without the factory returns the Error model for a 401.
+    # A generated Client without the factory returns the ErrorBody model for a 401.
     plain = Client(base_url=mock.url)
     returned = bulk_delete_records.sync(
         client=plain, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
     )
-    assert isinstance(returned, Error)
-    with pytest.raises(TypeError, match=r"got Error\(Unauthorized\): build the client"):
+    assert isinstance(returned, ErrorBody)
+    with pytest.raises(TypeError, match=r"got ErrorBody\(Unauthorized\): build the client"):
         expect_success(returned)
 
 
@@ -73,20 +79,20 @@ def test_create_property_sync_and_async(mock: RunningMock) -> None:
             entity_id=DEMO_ENTITY_ID,
             name="계약 상태",
             field_type=ChoiceFieldType.DROPDOWN,
-            options=[PropertyOption(label="진행 중", value="IN_PROGRESS", priority=1)],
+            options=[PropertyOptionInput(label="진행 중", value="IN_PROGRESS", priority=1)],
         ),
     )
-    assert isinstance(created, Property)
+    assert isinstance(created, EntityProperty)
     assert created.property_id.startswith("CRMPP1")
 
-    async def create_async() -> Property | object:
+    async def create_async() -> EntityProperty | object:
         return await create_property.asyncio(
             client=client,
             body=text_property("메모"),
         )
 
     result = asyncio.run(create_async())
-    assert isinstance(result, Property)
+    assert isinstance(result, EntityProperty)
     assert result.is_masked is False
 
 
@@ -94,7 +100,8 @@ def test_create_property_sync_and_async(mock: RunningMock) -> None:
     ("key", "secret", "body", "status", "code"),
     [
         (DEMO_MEMBER_KEY, DEMO_MEMBER_SECRET, None, 403, "Forbidden"),
-        (DEMO_OWNER_KEY, "wrong", None, 401, "SignatureDoesNotMatch"),
+        (DEMO_OWNER_KEY, "wrong", None, 403, "SignatureDoesNotMatch"),
+        ("NCSNOTAKEYXXXXXX", DEMO_OWNER_SECRET, None, 400, "InvalidAPIKey"),
         (DEMO_OWNER_KEY, DEMO_OWNER_SECRET, "missing-entity", 404, "NotFound"),
         (DEMO_OWNER_KEY, DEMO_OWNER_SECRET, "duplicate", 409, "DuplicatedName"),
     ],
@@ -113,6 +120,9 @@ def test_error_responses_raise_one_typed_error(
     assert (caught.value.status_code, caught.value.error_code) == (status, code)
     assert caught.value.error_message
     assert secret not in str(caught.value)
+    # Authentication failures are one class whatever status they came with.
+    auth_codes = {"SignatureDoesNotMatch", "InvalidAPIKey"}
+    assert isinstance(caught.value, CrmCoreAuthError) == (code in auth_codes)
 
 
 def test_async_errors_raise_too(mock: RunningMock) -> None:
@@ -150,7 +160,7 @@ def test_429_is_retried_after_retry_after_with_a_fresh_signature() -> None:
             client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
         )
         elapsed = time.monotonic() - started
-    assert isinstance(result, BulkDeleteRecordsResponse)
+    assert isinstance(result, BulkDeleteRecordsResult)
     headers = [r.headers["Authorization"] for r in server.received]
     assert len(headers) == 2
     assert parse_header(headers[0]).salt != parse_header(headers[1]).salt
@@ -158,18 +168,72 @@ def test_429_is_retried_after_retry_after_with_a_fresh_signature() -> None:
     assert elapsed >= 0.04  # waited (Retry-After 1 s, capped by the test policy at 0.05 s)
 
 
-def test_a_create_is_not_resent_after_a_timeout() -> None:
-    script = [Reply(201, {}, delay=2.0)]
+CREATED: dict[str, object] = {
+    "propertyId": "CRMPP1260423082100789zJfAuP6ndkE", "accountId": "1", "entityId": DEMO_ENTITY_ID,
+    "name": "x", "fieldType": "TEXT", "propertyGroupId": None, "options": [], "isMasked": False,
+    "key": None, "createdBy": DEMO_OWNER_KEY, "dateCreated": "2026-04-23T08:20:00.000Z",
+    "dateUpdated": "2026-04-23T08:20:00.000Z",
+}  # fmt: skip
+DUPLICATED = {"errorCode": "DuplicatedName", "errorMessage": "이미 같은 이름의 속성이 있습니다: x"}
+
+
+def test_a_create_is_resent_after_a_timeout_and_a_409_then_means_probably_created() -> None:
+    script = [Reply(201, CREATED, delay=2.0), Reply(409, DUPLICATED)]
     with recording_server(script) as server:
         client = create_client(
             DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, timeout=0.3, retry=FAST
         )
-        with pytest.raises(httpx.ReadTimeout):
-            create_property.sync(
-                client=client,
-                body=text_property("x"),
-            )
+        with pytest.raises(PropertyProbablyCreated) as caught:
+            create_property.sync(client=client, body=text_property("x"))
+    assert caught.value.error_code == "DuplicatedName"
+    assert len(server.received) == 2
+    assert server.received[0].body == server.received[1].body  # the same body, signed afresh
+    _verified([r.headers["Authorization"] for r in server.received])
+
+
+def test_a_create_is_resent_after_a_503_and_its_success_returned() -> None:
+    unavailable = {"errorCode": "ServiceUnavailable", "errorMessage": "busy"}
+    with recording_server([Reply(503, unavailable), Reply(201, CREATED)]) as server:
+        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
+        created = create_property.sync(client=client, body=text_property("x"))
+    assert isinstance(created, EntityProperty)
+    assert len(server.received) == 2
+
+
+def test_a_409_without_an_unknown_attempt_before_is_a_plain_conflict() -> None:
+    busy = {"errorCode": "TooManyRequests", "errorMessage": "slow down"}
+    # A 429 was refused before being applied: the name existed before this call.
+    with recording_server([Reply(429, busy), Reply(409, DUPLICATED)]) as server:
+        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
+        with pytest.raises(CrmCoreError) as caught:
+            create_property.sync(client=client, body=text_property("x"))
+    assert type(caught.value) is CrmCoreError
+    assert caught.value.error_code == "DuplicatedName"
+
+
+def test_a_create_is_not_resent_after_a_500() -> None:
+    failure = {"errorCode": "InternalServerError", "errorMessage": "서버 오류가 발생했습니다."}
+    with recording_server([Reply(500, failure), Reply(201, CREATED)]) as server:
+        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
+        with pytest.raises(CrmCoreError) as caught:
+            create_property.sync(client=client, body=text_property("x"))
+    assert caught.value.status_code == 500
     assert len(server.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, "InvalidAPIKey"), (401, "SignatureDoesNotMatch"), (403, "RequestTimeTooSkewed"),
+     (403, "DuplicatedSignature"), (401, "Unauthorized")],
+)  # fmt: skip
+def test_auth_failures_are_classified_by_error_code_whatever_the_status(
+    status: int, code: str
+) -> None:
+    with recording_server([Reply(status, {"errorCode": code, "errorMessage": "..."})]) as server:
+        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
+        with pytest.raises(CrmCoreAuthError) as caught:
+            create_property.sync(client=client, body=text_property("x"))
+    assert (caught.value.status_code, caught.value.error_code) == (status, code)
 
 
 def test_a_bulk_delete_is_resent_after_a_timeout_and_a_503() -> None:
@@ -186,18 +250,6 @@ def test_a_bulk_delete_is_resent_after_a_timeout_and_a_503() -> None:
     assert caught.value.status_code == 500  # 500 is not retried: the error surfaces
     assert len(server.received) == 3
     _verified([r.headers["Authorization"] for r in server.received])
-
-
-def test_a_create_is_not_resent_after_a_503() -> None:
-    script = [Reply(503, {"errorCode": "ServiceUnavailable", "errorMessage": "busy"})]
-    with recording_server(script) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        with pytest.raises(CrmCoreError):
-            create_property.sync(
-                client=client,
-                body=text_property("x"),
-            )
-    assert len(server.received) == 1
 
 
 def test_retries_are_bounded() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from crm_core_models import BulkDeleteRecordsRequest, CreatePropertyRequest, PropertyOption
+from crm_core_models import BulkDeleteRecordsRequest, CreatePropertyRequest, PropertyOptionInput
 from pydantic import TypeAdapter, ValidationError
 
 from auth_plugin import HmacAuth
@@ -52,7 +52,7 @@ def test_the_one_of_body_is_a_type_alias_read_with_a_type_adapter() -> None:
             "entity_id": body["entityId"],
             "name": "상태",
             "field_type": "RADIO",
-            "options": [PropertyOption(label="A", value="A", priority=1)],
+            "options": [PropertyOptionInput(label="A", value="A", priority=1)],
         }
     )
     assert adapter.dump_python(parsed, by_alias=True, exclude_unset=True) == body

@@ -117,7 +117,7 @@ def test_seed_request_bodies_validate_and_are_the_spec_examples(
     assert schema_errors(schema, body) == []
     wire_model(schema).validate_json(json.dumps(body), strict=True)
     examples = [
-        op["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"]
+        op["requestBody"]["content"]["application/json"]["examples"]["referencePage"]["value"]
         for item in spec()["paths"].values()
         for op in item.values()
     ]

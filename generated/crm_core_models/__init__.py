@@ -23,7 +23,7 @@ RecordId = TypeAliasType(
 )
 """
 Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
 """
 
@@ -42,7 +42,7 @@ RelationId = TypeAliasType(
 )
 """
 Relation id: `CRMRL` + `1` + 15 digits (creation time,
-yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
 """
 
@@ -61,7 +61,7 @@ ActivityId = TypeAliasType(
 )
 """
 Activity id: `CRMAC` + `1` + 15 digits (creation time,
-yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
 """
 
@@ -75,16 +75,19 @@ class BulkDeleteRecordsRequest(BaseModel):
         list[RecordId], Field(alias="recordIds", max_length=1000, min_length=1)
     ]
     """
-    The records to delete; 1 to 1000 distinct ids.
+    The records to delete; 1 to 1000 ids.
+    Design note: the ids must be distinct (`uniqueItems`); a
+    repeated id is refused with 400 `ValidationError`.
+
     """
     permanent: bool = False
     """
     `false` (default): move the records to the trash (휴지통), where
-    they are kept for 14 days and can be restored, then purged by
-    garbage collection. `true`: delete for good. This cannot be
-    undone, and also removes the records' activities, event
-    summaries and relations. In production, keep the default and
-    let garbage collection purge the trash.
+    they are kept for 14 days and can be restored with their
+    activities, events and relations. `true`: delete for good. This
+    cannot be undone, and also removes the records' activities,
+    event summaries and relations. In production, keep the default
+    and let garbage collection purge the trash.
 
     """
 
@@ -109,7 +112,7 @@ class DeletedRecord(BaseModel):
     ]
     """
     Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
     entity_id: Annotated[
@@ -124,12 +127,12 @@ class DeletedRecord(BaseModel):
     ]
     """
     Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
 
 
-class Reason(StrEnum):
+class RecordDeletionFailureReason(StrEnum):
     """
     Design note: `NOT_FOUND` — no such record in the caller's
     workspace (including records of other workspaces and records
@@ -138,69 +141,33 @@ class Reason(StrEnum):
 
     """
 
-    not_found = "NOT_FOUND"
-    already_in_trash = "ALREADY_IN_TRASH"
-
-
-class RecordDeletionFailure(BaseModel):
-    """
-    An id that was not deleted, and why.
-    """
-
-    model_config = ConfigDict(
-        validate_by_name=True,
-    )
-    record_id: Annotated[
-        str,
-        Field(
-            alias="recordId",
-            examples=["CRMRC1260423081530123REC11122233"],
-            max_length=32,
-            min_length=32,
-            pattern="^CRMRC1[0-9]{15}[A-Za-z0-9]{11}$",
-        ),
-    ]
-    """
-    Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
-
-    """
-    reason: Reason
-    """
-    Design note: `NOT_FOUND` — no such record in the caller's
-    workspace (including records of other workspaces and records
-    already purged); `ALREADY_IN_TRASH` — a soft delete of a record
-    that is already in the trash.
-
-    """
-    error_message: Annotated[str, Field(alias="errorMessage")]
-    """
-    A human-readable explanation (Korean, as the API's messages).
-    """
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_IN_TRASH = "ALREADY_IN_TRASH"
 
 
 class FieldType(StrEnum):
     """
-    The type of a property's values. Stored values: string for TEXT,
-    TEXTAREA, PHONE, EMAIL and URL; number for NUMBER; boolean for
-    CHECKBOX; one option value for DROPDOWN and RADIO; an array of
-    option values for MULTI_CHECKBOX; ISO 8601 strings for DATE and
-    DATETIME.
+    The type of a property's values; it decides the stored value's
+    format and the input used in the UI.
+    Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
+    EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
+    option value for DROPDOWN and RADIO; an array of option values for
+    MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
 
     """
 
-    text = "TEXT"
-    textarea = "TEXTAREA"
-    number = "NUMBER"
-    phone = "PHONE"
-    email = "EMAIL"
-    checkbox = "CHECKBOX"
-    multi_checkbox = "MULTI_CHECKBOX"
-    date = "DATE"
-    datetime = "DATETIME"
-    dropdown = "DROPDOWN"
-    radio = "RADIO"
-    url = "URL"
+    TEXT = "TEXT"
+    TEXTAREA = "TEXTAREA"
+    NUMBER = "NUMBER"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    CHECKBOX = "CHECKBOX"
+    MULTI_CHECKBOX = "MULTI_CHECKBOX"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    DROPDOWN = "DROPDOWN"
+    RADIO = "RADIO"
+    URL = "URL"
 
 
 class ChoiceFieldType(StrEnum):
@@ -208,9 +175,9 @@ class ChoiceFieldType(StrEnum):
     Field types whose values are chosen from `options`.
     """
 
-    dropdown = "DROPDOWN"
-    radio = "RADIO"
-    multi_checkbox = "MULTI_CHECKBOX"
+    DROPDOWN = "DROPDOWN"
+    RADIO = "RADIO"
+    MULTI_CHECKBOX = "MULTI_CHECKBOX"
 
 
 class ScalarFieldType(StrEnum):
@@ -218,20 +185,20 @@ class ScalarFieldType(StrEnum):
     Field types that take no `options`.
     """
 
-    text = "TEXT"
-    textarea = "TEXTAREA"
-    number = "NUMBER"
-    phone = "PHONE"
-    email = "EMAIL"
-    checkbox = "CHECKBOX"
-    date = "DATE"
-    datetime = "DATETIME"
-    url = "URL"
+    TEXT = "TEXT"
+    TEXTAREA = "TEXTAREA"
+    NUMBER = "NUMBER"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    CHECKBOX = "CHECKBOX"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    URL = "URL"
 
 
-class PropertyOption(BaseModel):
+class PropertyOptionInput(BaseModel):
     """
-    One choice of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
+    One choice of a DROPDOWN, RADIO or MULTI_CHECKBOX property, as sent.
     """
 
     model_config = ConfigDict(
@@ -250,11 +217,42 @@ class PropertyOption(BaseModel):
     """
     priority: Annotated[int, Field(ge=0, le=10000)]
     """
-    Sort order; lower comes first.
+    Sort order. Design note: lower comes first; 0 to 10000.
+
     """
     color: Annotated[str | MISSING, Field(pattern="^#[0-9A-Fa-f]{6}$")] = MISSING
     """
-    Optional colour, `#` and six hex digits.
+    Colour, `#` and six hex digits. SOLAPI's newer responses carry
+    it. Design note: accepted on create; optional.
+
+    """
+
+
+class PropertyOption(BaseModel):
+    """
+    One choice of a DROPDOWN, RADIO or MULTI_CHECKBOX property, as the
+    API returns it. Open: later versions may add fields.
+
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    label: str
+    """
+    Shown to users.
+    """
+    value: str
+    """
+    Stored in records.
+    """
+    priority: float
+    """
+    Sort order.
+    """
+    color: str | MISSING = MISSING
+    """
+    Colour (`#` and six hex digits), in newer responses.
     """
 
 
@@ -279,7 +277,7 @@ class CreateChoicePropertyRequest(BaseModel):
     ]
     """
     Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
     name: Annotated[str, Field(max_length=100, min_length=1, pattern="\\S")]
@@ -291,10 +289,10 @@ class CreateChoicePropertyRequest(BaseModel):
     field_type: Annotated[
         Literal["DROPDOWN", "RADIO", "MULTI_CHECKBOX"], Field(alias="fieldType")
     ]
-    options: Annotated[list[PropertyOption], Field(max_length=100, min_length=1)]
+    options: Annotated[list[PropertyOptionInput], Field(max_length=100, min_length=1)]
     """
     The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
-    Design note: at most 100 options.
+    Design note: 1 to 100 options.
 
     """
     description: Annotated[str | MISSING, Field(max_length=1000)] = MISSING
@@ -325,17 +323,19 @@ class CreateChoicePropertyRequest(BaseModel):
     of the property id (for example when an SDK creates records).
     Starts with a letter; letters, digits and `_`; at most 63
     characters; not a reserved word.
-    Design note: the reserved words (`id`, `recordId`, `entityId`,
-    `createdBy`, `dateCreated`, `dateUpdated`, `dateDeleted`, compared
-    case-insensitively) are refused by the server with 400
-    `ValidationError`; JSON Schema cannot say this.
+    Design note: SOLAPI does not list its reserved words; this contract
+    reserves `id`, `recordId`, `entityId`, `createdBy`, `dateCreated`,
+    `dateUpdated` and `dateDeleted`, compared case-insensitively, and
+    refuses them with 400 `ValidationError` (JSON Schema cannot say
+    this).
 
     """
 
 
 class CreateScalarPropertyRequest(BaseModel):
     """
-    A property of any other type; `options` is not allowed.
+    A property of any other type. Design note: `options` is not allowed.
+
     """
 
     model_config = ConfigDict(
@@ -354,7 +354,7 @@ class CreateScalarPropertyRequest(BaseModel):
     ]
     """
     Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
     name: Annotated[str, Field(max_length=100, min_length=1, pattern="\\S")]
@@ -405,20 +405,20 @@ class CreateScalarPropertyRequest(BaseModel):
     of the property id (for example when an SDK creates records).
     Starts with a letter; letters, digits and `_`; at most 63
     characters; not a reserved word.
-    Design note: the reserved words (`id`, `recordId`, `entityId`,
-    `createdBy`, `dateCreated`, `dateUpdated`, `dateDeleted`, compared
-    case-insensitively) are refused by the server with 400
-    `ValidationError`; JSON Schema cannot say this.
+    Design note: SOLAPI does not list its reserved words; this contract
+    reserves `id`, `recordId`, `entityId`, `createdBy`, `dateCreated`,
+    `dateUpdated` and `dateDeleted`, compared case-insensitively, and
+    refuses them with 400 `ValidationError` (JSON Schema cannot say
+    this).
 
     """
 
 
-class Property(BaseModel):
+class EntityProperty(BaseModel):
     """
-    A property (속성) of an entity.
-    Design note: `options` is `[]` for types without options; in
-    property lists, masked choice properties come back with
-    `options: []`.
+    A property (속성) of an entity. In property lists, masked choice
+    properties come back with `options: []`.
+    Design note: `options` is `[]` for types without options.
 
     """
 
@@ -437,7 +437,7 @@ class Property(BaseModel):
     ]
     """
     Property (속성) id: `CRMPP` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
     account_id: Annotated[str, Field(alias="accountId")]
@@ -462,7 +462,7 @@ class Property(BaseModel):
     ]
     """
     Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
     name: str
@@ -470,7 +470,12 @@ class Property(BaseModel):
     """
     Omitted when unset.
     """
-    field_type: Annotated[FieldType, Field(alias="fieldType")]
+    field_type: Annotated[FieldType | str, Field(alias="fieldType")]
+    """
+    A `FieldType`, or a type added later (clients must accept any
+    string).
+
+    """
     property_group_id: Annotated[str | None, Field(alias="propertyGroupId")]
     options: list[PropertyOption]
     is_masked: Annotated[bool, Field(alias="isMasked")]
@@ -491,7 +496,7 @@ class Property(BaseModel):
     """
 
 
-class Error(BaseModel):
+class ErrorBody(BaseModel):
     """
     The body of every error response.
     """
@@ -521,12 +526,62 @@ class Error(BaseModel):
     """
 
 
-class BulkDeleteRecordsResponse(BaseModel):
+class RecordDeletionFailure(BaseModel):
     """
-    Design note: the reference page's response table was lost; this
-    shape is our design. Every requested id appears exactly once, in
-    `deleted` or in `failed`, in request order;
-    `requestedCount = deletedCount + failedCount`.
+    An id that was not deleted, and why.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    record_id: Annotated[
+        str,
+        Field(
+            alias="recordId",
+            examples=["CRMRC1260423081530123REC11122233"],
+            max_length=32,
+            min_length=32,
+            pattern="^CRMRC1[0-9]{15}[A-Za-z0-9]{11}$",
+        ),
+    ]
+    """
+    Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
+
+    """
+    reason: RecordDeletionFailureReason | str
+    """
+    Why the id was not deleted: a `RecordDeletionFailureReason`, or
+    a reason added later (clients must accept any string).
+
+    """
+    error_message: Annotated[str, Field(alias="errorMessage")]
+    """
+    A human-readable explanation (Korean, as the API's messages).
+    """
+
+
+CreatePropertyRequest = TypeAliasType(
+    "CreatePropertyRequest",
+    Annotated[
+        CreateChoicePropertyRequest | CreateScalarPropertyRequest,
+        Field(discriminator="field_type"),
+    ],
+)
+"""
+The body of `createProperty`: one of two shapes chosen by
+`fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+send a non-empty `options`. Design note: the other types must not
+send `options` (400 `ValidationError`).
+
+"""
+
+
+class BulkDeleteRecordsResult(BaseModel):
+    """
+    Design note: SOLAPI does not publish this response's shape. Every
+    requested id appears exactly once, in `deleted` or in `failed`, in
+    request order; `requestedCount = deletedCount + failedCount`.
 
     """
 
@@ -559,26 +614,12 @@ class BulkDeleteRecordsResponse(BaseModel):
     """
     date_deleted: Annotated[AwareDatetime, Field(alias="dateDeleted")]
     """
-    When the deletion happened (ISO 8601, UTC).
+    When the deletion happened (ISO 8601, UTC, with `Z`).
     """
     date_trash_expires: Annotated[AwareDatetime | None, Field(alias="dateTrashExpires")]
     """
-    For a soft delete, when the trashed records will be purged
-    (`dateDeleted` + 14 days). `null` for a permanent delete.
+    For a soft delete, when the trashed records' 14 days in the
+    trash end (`dateDeleted` + 14 days); inferred: they are purged
+    then. `null` for a permanent delete.
 
     """
-
-
-CreatePropertyRequest = TypeAliasType(
-    "CreatePropertyRequest",
-    Annotated[
-        CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-        Field(discriminator="field_type"),
-    ],
-)
-"""
-The body of `createProperty`: one of two shapes chosen by
-`fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-a non-empty `options`; the other types must not send it.
-
-"""

@@ -3,30 +3,32 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .bulk_delete_records_request import BulkDeleteRecordsRequest
-from .bulk_delete_records_response import BulkDeleteRecordsResponse
+from .bulk_delete_records_result import BulkDeleteRecordsResult
 from .choice_field_type import ChoiceFieldType
 from .create_choice_property_request import CreateChoicePropertyRequest
 from .create_scalar_property_request import CreateScalarPropertyRequest
 from .deleted_record import DeletedRecord
-from .error import Error
+from .entity_property import EntityProperty
+from .error_body import ErrorBody
 from .field_type import FieldType
-from .property_ import Property
 from .property_option import PropertyOption
+from .property_option_input import PropertyOptionInput
 from .record_deletion_failure import RecordDeletionFailure
 from .record_deletion_failure_reason import RecordDeletionFailureReason
 from .scalar_field_type import ScalarFieldType
 
 __all__ = (
     "BulkDeleteRecordsRequest",
-    "BulkDeleteRecordsResponse",
+    "BulkDeleteRecordsResult",
     "ChoiceFieldType",
     "CreateChoicePropertyRequest",
     "CreateScalarPropertyRequest",
     "DeletedRecord",
-    "Error",
+    "EntityProperty",
+    "ErrorBody",
     "FieldType",
-    "Property",
     "PropertyOption",
+    "PropertyOptionInput",
     "RecordDeletionFailure",
     "RecordDeletionFailureReason",
     "ScalarFieldType",

@@ -16,13 +16,15 @@ T = TypeVar("T", bound="BulkDeleteRecordsRequest")
 class BulkDeleteRecordsRequest:
     """
     Attributes:
-        record_ids (list[str]): The records to delete; 1 to 1000 distinct ids.
+        record_ids (list[str]): The records to delete; 1 to 1000 ids.
+            Design note: the ids must be distinct (`uniqueItems`); a
+            repeated id is refused with 400 `ValidationError`.
         permanent (bool | Unset): `false` (default): move the records to the trash (휴지통), where
-            they are kept for 14 days and can be restored, then purged by
-            garbage collection. `true`: delete for good. This cannot be
-            undone, and also removes the records' activities, event
-            summaries and relations. In production, keep the default and
-            let garbage collection purge the trash.
+            they are kept for 14 days and can be restored with their
+            activities, events and relations. `true`: delete for good. This
+            cannot be undone, and also removes the records' activities,
+            event summaries and relations. In production, keep the default
+            and let garbage collection purge the trash.
              Default: False.
     """
 

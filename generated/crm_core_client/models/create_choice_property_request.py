@@ -11,7 +11,7 @@ from ..models.choice_field_type import ChoiceFieldType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.property_option import PropertyOption
+    from ..models.property_option_input import PropertyOptionInput
 
 
 T = TypeVar("T", bound="CreateChoicePropertyRequest")
@@ -23,13 +23,13 @@ class CreateChoicePropertyRequest:
 
     Attributes:
         entity_id (str): Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-            yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+            yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMET1260423081530123XYZ11122233.
         name (str): Display name, unique within the entity.
             Design note: 1 to 100 characters, not only white space.
         field_type (ChoiceFieldType): Field types whose values are chosen from `options`.
-        options (list[PropertyOption]): The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
-            Design note: at most 100 options.
+        options (list[PropertyOptionInput]): The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
+            Design note: 1 to 100 options.
         description (str | Unset): Free text. Design note: at most 1000 characters.
         property_group_id (str | Unset): The property group the property belongs to.
             Design note: group ids are opaque here (1 to 64 characters); the
@@ -41,16 +41,17 @@ class CreateChoicePropertyRequest:
             of the property id (for example when an SDK creates records).
             Starts with a letter; letters, digits and `_`; at most 63
             characters; not a reserved word.
-            Design note: the reserved words (`id`, `recordId`, `entityId`,
-            `createdBy`, `dateCreated`, `dateUpdated`, `dateDeleted`, compared
-            case-insensitively) are refused by the server with 400
-            `ValidationError`; JSON Schema cannot say this.
+            Design note: SOLAPI does not list its reserved words; this contract
+            reserves `id`, `recordId`, `entityId`, `createdBy`, `dateCreated`,
+            `dateUpdated` and `dateDeleted`, compared case-insensitively, and
+            refuses them with 400 `ValidationError` (JSON Schema cannot say
+            this).
     """
 
     entity_id: str
     name: str
     field_type: ChoiceFieldType
-    options: list[PropertyOption]
+    options: list[PropertyOptionInput]
     description: str | Unset = UNSET
     property_group_id: str | Unset = UNSET
     is_masked: bool | Unset = False
@@ -101,7 +102,7 @@ class CreateChoicePropertyRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.property_option import PropertyOption
+        from ..models.property_option_input import PropertyOptionInput
 
         d = dict(src_dict)
         entity_id = d.pop("entityId")
@@ -113,7 +114,7 @@ class CreateChoicePropertyRequest:
         options = []
         _options = d.pop("options")
         for componentsschemas_property_options_item_data in _options:
-            componentsschemas_property_options_item = PropertyOption.from_dict(
+            componentsschemas_property_options_item = PropertyOptionInput.from_dict(
                 componentsschemas_property_options_item_data
             )
 

@@ -15,11 +15,11 @@ T = TypeVar("T", bound="CreateScalarPropertyRequest")
 
 @_attrs_define
 class CreateScalarPropertyRequest:
-    """A property of any other type; `options` is not allowed.
+    """A property of any other type. Design note: `options` is not allowed.
 
     Attributes:
         entity_id (str): Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-            yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+            yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMET1260423081530123XYZ11122233.
         name (str): Display name, unique within the entity.
             Design note: 1 to 100 characters, not only white space.
@@ -35,10 +35,11 @@ class CreateScalarPropertyRequest:
             of the property id (for example when an SDK creates records).
             Starts with a letter; letters, digits and `_`; at most 63
             characters; not a reserved word.
-            Design note: the reserved words (`id`, `recordId`, `entityId`,
-            `createdBy`, `dateCreated`, `dateUpdated`, `dateDeleted`, compared
-            case-insensitively) are refused by the server with 400
-            `ValidationError`; JSON Schema cannot say this.
+            Design note: SOLAPI does not list its reserved words; this contract
+            reserves `id`, `recordId`, `entityId`, `createdBy`, `dateCreated`,
+            `dateUpdated` and `dateDeleted`, compared case-insensitively, and
+            refuses them with 400 `ValidationError` (JSON Schema cannot say
+            this).
     """
 
     entity_id: str

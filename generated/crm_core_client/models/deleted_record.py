@@ -17,10 +17,10 @@ class DeletedRecord:
 
     Attributes:
         record_id (str): Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-            yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+            yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMRC1260423081530123REC11122233.
         entity_id (str): Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-            yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+            yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMET1260423081530123XYZ11122233.
     """
 

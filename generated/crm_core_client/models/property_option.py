@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -14,20 +15,21 @@ T = TypeVar("T", bound="PropertyOption")
 
 @_attrs_define
 class PropertyOption:
-    """One choice of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
+    """One choice of a DROPDOWN, RADIO or MULTI_CHECKBOX property, as the
+    API returns it. Open: later versions may add fields.
 
-    Attributes:
-        label (str): Shown to users. Design note: 1 to 100 characters.
-        value (str): Stored in records. Design note: 1 to 100 characters; values
-            should be distinct within a property.
-        priority (int): Sort order; lower comes first.
-        color (str | Unset): Optional colour, `#` and six hex digits.
+        Attributes:
+            label (str): Shown to users.
+            value (str): Stored in records.
+            priority (float): Sort order.
+            color (str | Unset): Colour (`#` and six hex digits), in newer responses.
     """
 
     label: str
     value: str
-    priority: int
+    priority: float
     color: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         label = self.label
@@ -39,7 +41,7 @@ class PropertyOption:
         color = self.color
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "label": label,
@@ -70,4 +72,21 @@ class PropertyOption:
             color=color,
         )
 
+        property_option.additional_properties = d
         return property_option
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,24 +19,26 @@ class RecordDeletionFailure:
 
     Attributes:
         record_id (str): Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-            yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+            yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMRC1260423081530123REC11122233.
-        reason (RecordDeletionFailureReason): Design note: `NOT_FOUND` — no such record in the caller's
-            workspace (including records of other workspaces and records
-            already purged); `ALREADY_IN_TRASH` — a soft delete of a record
-            that is already in the trash.
+        reason (RecordDeletionFailureReason | str): Why the id was not deleted: a `RecordDeletionFailureReason`, or
+            a reason added later (clients must accept any string).
         error_message (str): A human-readable explanation (Korean, as the API's messages).
     """
 
     record_id: str
-    reason: RecordDeletionFailureReason
+    reason: RecordDeletionFailureReason | str
     error_message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         record_id = self.record_id
 
-        reason = self.reason.value
+        reason: str
+        if isinstance(self.reason, RecordDeletionFailureReason):
+            reason = self.reason.value
+        else:
+            reason = self.reason
 
         error_message = self.error_message
 
@@ -57,7 +59,18 @@ class RecordDeletionFailure:
         d = dict(src_dict)
         record_id = d.pop("recordId")
 
-        reason = RecordDeletionFailureReason(d.pop("reason"))
+        def _parse_reason(data: object) -> RecordDeletionFailureReason | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                reason_type_0 = RecordDeletionFailureReason(data)
+
+                return reason_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(RecordDeletionFailureReason | str, data)
+
+        reason = _parse_reason(d.pop("reason"))
 
         error_message = d.pop("errorMessage")
 

@@ -9,8 +9,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_choice_property_request import CreateChoicePropertyRequest
 from ...models.create_scalar_property_request import CreateScalarPropertyRequest
-from ...models.error import Error
-from ...models.property_ import Property
+from ...models.entity_property import EntityProperty
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -38,54 +38,54 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | Property | None:
+) -> EntityProperty | ErrorBody | None:
     if response.status_code == 201:
-        response_201 = Property.from_dict(response.json())
+        response_201 = EntityProperty.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorBody.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 413:
-        response_413 = Error.from_dict(response.json())
+        response_413 = ErrorBody.from_dict(response.json())
 
         return response_413
 
     if response.status_code == 415:
-        response_415 = Error.from_dict(response.json())
+        response_415 = ErrorBody.from_dict(response.json())
 
         return response_415
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
 
@@ -97,7 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | Property]:
+) -> Response[EntityProperty | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-) -> Response[Error | Property]:
+) -> Response[EntityProperty | ErrorBody]:
     """Create a property (속성 생성)
 
      Adds a property (속성) to an entity (개체). A property defines a
@@ -120,9 +120,10 @@ def sync_detailed(
     **Required role: OWNER** (`x-required-role: OWNER`).
 
     Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must send a
-    non-empty `options` array; the other types must not send `options`.
-    The request body is therefore one of two shapes, chosen by
-    `fieldType` (`oneOf` with a discriminator).
+    non-empty `options` array (each option: `label`, `value`,
+    `priority`). Design note: the other types must not send `options`,
+    so the request body is one of two shapes, chosen by `fieldType`
+    (`oneOf` with a discriminator).
 
     `isMasked: true` is for personal data such as phone numbers or
     e-mail addresses: list views show the value masked.
@@ -133,8 +134,8 @@ def sync_detailed(
 
     The number of properties per entity is limited by the plan
     (30 on Starter, 100 on Professional); past the limit the request
-    is refused with 403 `PlanQuotaExceeded`. Deleted properties still
-    count toward the quota.
+    is refused with 403 `PlanQuotaExceeded`. Deleted properties were
+    observed to still count toward the quota.
 
     Design note: the property is created with 201 Created (a new
     resource); the body is the new property object.
@@ -145,21 +146,29 @@ def sync_detailed(
     nothing more than the schema's rules; keys are compared
     case-insensitively, as they stand in for ids.
 
-    Design note: creating a property is not idempotent. Clients must
-    not re-send it after a timeout or a 5xx whose effect is unknown.
+    Design note: when a create's outcome is unknown (a timeout or a
+    dropped connection after sending, or 502, 503, 504), send it again,
+    signed afresh, with the same body. A `name` (and a `key`) exists
+    once per entity, so the retry cannot create a second property. A
+    409 `DuplicatedName` or `DuplicatedKey` answer to such a retry
+    means the first attempt most probably created the property: look
+    it up by name or key rather than reporting a failure. Do not
+    re-send after a 500 (the server reports a fault, not a lost
+    answer) or after any other 4xx.
 
     Args:
         body (CreateChoicePropertyRequest | CreateScalarPropertyRequest): The body of
             `createProperty`: one of two shapes chosen by
-            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-            a non-empty `options`; the other types must not send it.
+            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+            send a non-empty `options`. Design note: the other types must not
+            send `options` (400 `ValidationError`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Property]
+        Response[EntityProperty | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -177,7 +186,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-) -> Error | Property | None:
+) -> EntityProperty | ErrorBody | None:
     """Create a property (속성 생성)
 
      Adds a property (속성) to an entity (개체). A property defines a
@@ -187,9 +196,10 @@ def sync(
     **Required role: OWNER** (`x-required-role: OWNER`).
 
     Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must send a
-    non-empty `options` array; the other types must not send `options`.
-    The request body is therefore one of two shapes, chosen by
-    `fieldType` (`oneOf` with a discriminator).
+    non-empty `options` array (each option: `label`, `value`,
+    `priority`). Design note: the other types must not send `options`,
+    so the request body is one of two shapes, chosen by `fieldType`
+    (`oneOf` with a discriminator).
 
     `isMasked: true` is for personal data such as phone numbers or
     e-mail addresses: list views show the value masked.
@@ -200,8 +210,8 @@ def sync(
 
     The number of properties per entity is limited by the plan
     (30 on Starter, 100 on Professional); past the limit the request
-    is refused with 403 `PlanQuotaExceeded`. Deleted properties still
-    count toward the quota.
+    is refused with 403 `PlanQuotaExceeded`. Deleted properties were
+    observed to still count toward the quota.
 
     Design note: the property is created with 201 Created (a new
     resource); the body is the new property object.
@@ -212,21 +222,29 @@ def sync(
     nothing more than the schema's rules; keys are compared
     case-insensitively, as they stand in for ids.
 
-    Design note: creating a property is not idempotent. Clients must
-    not re-send it after a timeout or a 5xx whose effect is unknown.
+    Design note: when a create's outcome is unknown (a timeout or a
+    dropped connection after sending, or 502, 503, 504), send it again,
+    signed afresh, with the same body. A `name` (and a `key`) exists
+    once per entity, so the retry cannot create a second property. A
+    409 `DuplicatedName` or `DuplicatedKey` answer to such a retry
+    means the first attempt most probably created the property: look
+    it up by name or key rather than reporting a failure. Do not
+    re-send after a 500 (the server reports a fault, not a lost
+    answer) or after any other 4xx.
 
     Args:
         body (CreateChoicePropertyRequest | CreateScalarPropertyRequest): The body of
             `createProperty`: one of two shapes chosen by
-            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-            a non-empty `options`; the other types must not send it.
+            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+            send a non-empty `options`. Design note: the other types must not
+            send `options` (400 `ValidationError`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Property
+        EntityProperty | ErrorBody
     """
 
     return sync_detailed(
@@ -239,7 +257,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-) -> Response[Error | Property]:
+) -> Response[EntityProperty | ErrorBody]:
     """Create a property (속성 생성)
 
      Adds a property (속성) to an entity (개체). A property defines a
@@ -249,9 +267,10 @@ async def asyncio_detailed(
     **Required role: OWNER** (`x-required-role: OWNER`).
 
     Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must send a
-    non-empty `options` array; the other types must not send `options`.
-    The request body is therefore one of two shapes, chosen by
-    `fieldType` (`oneOf` with a discriminator).
+    non-empty `options` array (each option: `label`, `value`,
+    `priority`). Design note: the other types must not send `options`,
+    so the request body is one of two shapes, chosen by `fieldType`
+    (`oneOf` with a discriminator).
 
     `isMasked: true` is for personal data such as phone numbers or
     e-mail addresses: list views show the value masked.
@@ -262,8 +281,8 @@ async def asyncio_detailed(
 
     The number of properties per entity is limited by the plan
     (30 on Starter, 100 on Professional); past the limit the request
-    is refused with 403 `PlanQuotaExceeded`. Deleted properties still
-    count toward the quota.
+    is refused with 403 `PlanQuotaExceeded`. Deleted properties were
+    observed to still count toward the quota.
 
     Design note: the property is created with 201 Created (a new
     resource); the body is the new property object.
@@ -274,21 +293,29 @@ async def asyncio_detailed(
     nothing more than the schema's rules; keys are compared
     case-insensitively, as they stand in for ids.
 
-    Design note: creating a property is not idempotent. Clients must
-    not re-send it after a timeout or a 5xx whose effect is unknown.
+    Design note: when a create's outcome is unknown (a timeout or a
+    dropped connection after sending, or 502, 503, 504), send it again,
+    signed afresh, with the same body. A `name` (and a `key`) exists
+    once per entity, so the retry cannot create a second property. A
+    409 `DuplicatedName` or `DuplicatedKey` answer to such a retry
+    means the first attempt most probably created the property: look
+    it up by name or key rather than reporting a failure. Do not
+    re-send after a 500 (the server reports a fault, not a lost
+    answer) or after any other 4xx.
 
     Args:
         body (CreateChoicePropertyRequest | CreateScalarPropertyRequest): The body of
             `createProperty`: one of two shapes chosen by
-            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-            a non-empty `options`; the other types must not send it.
+            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+            send a non-empty `options`. Design note: the other types must not
+            send `options` (400 `ValidationError`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Property]
+        Response[EntityProperty | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -304,7 +331,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-) -> Error | Property | None:
+) -> EntityProperty | ErrorBody | None:
     """Create a property (속성 생성)
 
      Adds a property (속성) to an entity (개체). A property defines a
@@ -314,9 +341,10 @@ async def asyncio(
     **Required role: OWNER** (`x-required-role: OWNER`).
 
     Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must send a
-    non-empty `options` array; the other types must not send `options`.
-    The request body is therefore one of two shapes, chosen by
-    `fieldType` (`oneOf` with a discriminator).
+    non-empty `options` array (each option: `label`, `value`,
+    `priority`). Design note: the other types must not send `options`,
+    so the request body is one of two shapes, chosen by `fieldType`
+    (`oneOf` with a discriminator).
 
     `isMasked: true` is for personal data such as phone numbers or
     e-mail addresses: list views show the value masked.
@@ -327,8 +355,8 @@ async def asyncio(
 
     The number of properties per entity is limited by the plan
     (30 on Starter, 100 on Professional); past the limit the request
-    is refused with 403 `PlanQuotaExceeded`. Deleted properties still
-    count toward the quota.
+    is refused with 403 `PlanQuotaExceeded`. Deleted properties were
+    observed to still count toward the quota.
 
     Design note: the property is created with 201 Created (a new
     resource); the body is the new property object.
@@ -339,21 +367,29 @@ async def asyncio(
     nothing more than the schema's rules; keys are compared
     case-insensitively, as they stand in for ids.
 
-    Design note: creating a property is not idempotent. Clients must
-    not re-send it after a timeout or a 5xx whose effect is unknown.
+    Design note: when a create's outcome is unknown (a timeout or a
+    dropped connection after sending, or 502, 503, 504), send it again,
+    signed afresh, with the same body. A `name` (and a `key`) exists
+    once per entity, so the retry cannot create a second property. A
+    409 `DuplicatedName` or `DuplicatedKey` answer to such a retry
+    means the first attempt most probably created the property: look
+    it up by name or key rather than reporting a failure. Do not
+    re-send after a 500 (the server reports a fault, not a lost
+    answer) or after any other 4xx.
 
     Args:
         body (CreateChoicePropertyRequest | CreateScalarPropertyRequest): The body of
             `createProperty`: one of two shapes chosen by
-            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) require
-            a non-empty `options`; the other types must not send it.
+            `fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+            send a non-empty `options`. Design note: the other types must not
+            send `options` (400 `ValidationError`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Property
+        EntityProperty | ErrorBody
     """
 
     return (

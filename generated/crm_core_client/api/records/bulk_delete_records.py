@@ -8,8 +8,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.bulk_delete_records_request import BulkDeleteRecordsRequest
-from ...models.bulk_delete_records_response import BulkDeleteRecordsResponse
-from ...models.error import Error
+from ...models.bulk_delete_records_result import BulkDeleteRecordsResult
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -34,44 +34,44 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BulkDeleteRecordsResponse | Error | None:
+) -> BulkDeleteRecordsResult | ErrorBody | None:
     if response.status_code == 200:
-        response_200 = BulkDeleteRecordsResponse.from_dict(response.json())
+        response_200 = BulkDeleteRecordsResult.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 413:
-        response_413 = Error.from_dict(response.json())
+        response_413 = ErrorBody.from_dict(response.json())
 
         return response_413
 
     if response.status_code == 415:
-        response_415 = Error.from_dict(response.json())
+        response_415 = ErrorBody.from_dict(response.json())
 
         return response_415
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
 
@@ -83,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BulkDeleteRecordsResponse | Error]:
+) -> Response[BulkDeleteRecordsResult | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -96,15 +96,24 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> Response[BulkDeleteRecordsResponse | Error]:
+) -> Response[BulkDeleteRecordsResult | ErrorBody]:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
     delete: the records move to the trash (휴지통), where they stay for
-    14 days and can be restored; after that they are purged. With
-    `permanent: true` the records are deleted for good, together with
-    their activities, event summaries and relations. At most 1000 ids
-    per request.
+    14 days. Their activities, events and relations are kept, and come
+    back with the record when it is restored. With `permanent: true`
+    the records are deleted for good, together with their activities,
+    event summaries and relations; this cannot be undone. At most 1000
+    ids per request. In production, keep the default and let garbage
+    collection purge the trash.
+
+    Inferred: a trashed record is purged once its 14 days are over.
+
+    Restoring is not part of this contract; the API offers
+    `POST /crm-core/v1/records/{recordId}/restore`,
+    `POST /crm-core/v1/records/bulk/restore` (`{"recordIds": [...]}`,
+    at most 1000, MEMBER or higher) and `GET /crm-core/v1/records/trash`.
 
     **Required role: MEMBER or higher** (`x-required-role: MEMBER`).
 
@@ -122,7 +131,10 @@ def sync_detailed(
     from the trash for good.
 
     Design note: because the outcome of each id is reported and a
-    deleted id is never deleted twice, this operation is safe to retry.
+    deleted id is never deleted twice, this operation is safe to retry
+    (after a timeout, a 502, 503 or 504, or a dropped connection): ids
+    the first attempt deleted come back as `ALREADY_IN_TRASH` (soft) or
+    `NOT_FOUND` (permanent).
 
     Args:
         body (BulkDeleteRecordsRequest):
@@ -132,7 +144,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkDeleteRecordsResponse | Error]
+        Response[BulkDeleteRecordsResult | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -150,15 +162,24 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> BulkDeleteRecordsResponse | Error | None:
+) -> BulkDeleteRecordsResult | ErrorBody | None:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
     delete: the records move to the trash (휴지통), where they stay for
-    14 days and can be restored; after that they are purged. With
-    `permanent: true` the records are deleted for good, together with
-    their activities, event summaries and relations. At most 1000 ids
-    per request.
+    14 days. Their activities, events and relations are kept, and come
+    back with the record when it is restored. With `permanent: true`
+    the records are deleted for good, together with their activities,
+    event summaries and relations; this cannot be undone. At most 1000
+    ids per request. In production, keep the default and let garbage
+    collection purge the trash.
+
+    Inferred: a trashed record is purged once its 14 days are over.
+
+    Restoring is not part of this contract; the API offers
+    `POST /crm-core/v1/records/{recordId}/restore`,
+    `POST /crm-core/v1/records/bulk/restore` (`{"recordIds": [...]}`,
+    at most 1000, MEMBER or higher) and `GET /crm-core/v1/records/trash`.
 
     **Required role: MEMBER or higher** (`x-required-role: MEMBER`).
 
@@ -176,7 +197,10 @@ def sync(
     from the trash for good.
 
     Design note: because the outcome of each id is reported and a
-    deleted id is never deleted twice, this operation is safe to retry.
+    deleted id is never deleted twice, this operation is safe to retry
+    (after a timeout, a 502, 503 or 504, or a dropped connection): ids
+    the first attempt deleted come back as `ALREADY_IN_TRASH` (soft) or
+    `NOT_FOUND` (permanent).
 
     Args:
         body (BulkDeleteRecordsRequest):
@@ -186,7 +210,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkDeleteRecordsResponse | Error
+        BulkDeleteRecordsResult | ErrorBody
     """
 
     return sync_detailed(
@@ -199,15 +223,24 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> Response[BulkDeleteRecordsResponse | Error]:
+) -> Response[BulkDeleteRecordsResult | ErrorBody]:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
     delete: the records move to the trash (휴지통), where they stay for
-    14 days and can be restored; after that they are purged. With
-    `permanent: true` the records are deleted for good, together with
-    their activities, event summaries and relations. At most 1000 ids
-    per request.
+    14 days. Their activities, events and relations are kept, and come
+    back with the record when it is restored. With `permanent: true`
+    the records are deleted for good, together with their activities,
+    event summaries and relations; this cannot be undone. At most 1000
+    ids per request. In production, keep the default and let garbage
+    collection purge the trash.
+
+    Inferred: a trashed record is purged once its 14 days are over.
+
+    Restoring is not part of this contract; the API offers
+    `POST /crm-core/v1/records/{recordId}/restore`,
+    `POST /crm-core/v1/records/bulk/restore` (`{"recordIds": [...]}`,
+    at most 1000, MEMBER or higher) and `GET /crm-core/v1/records/trash`.
 
     **Required role: MEMBER or higher** (`x-required-role: MEMBER`).
 
@@ -225,7 +258,10 @@ async def asyncio_detailed(
     from the trash for good.
 
     Design note: because the outcome of each id is reported and a
-    deleted id is never deleted twice, this operation is safe to retry.
+    deleted id is never deleted twice, this operation is safe to retry
+    (after a timeout, a 502, 503 or 504, or a dropped connection): ids
+    the first attempt deleted come back as `ALREADY_IN_TRASH` (soft) or
+    `NOT_FOUND` (permanent).
 
     Args:
         body (BulkDeleteRecordsRequest):
@@ -235,7 +271,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkDeleteRecordsResponse | Error]
+        Response[BulkDeleteRecordsResult | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -251,15 +287,24 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> BulkDeleteRecordsResponse | Error | None:
+) -> BulkDeleteRecordsResult | ErrorBody | None:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
     delete: the records move to the trash (휴지통), where they stay for
-    14 days and can be restored; after that they are purged. With
-    `permanent: true` the records are deleted for good, together with
-    their activities, event summaries and relations. At most 1000 ids
-    per request.
+    14 days. Their activities, events and relations are kept, and come
+    back with the record when it is restored. With `permanent: true`
+    the records are deleted for good, together with their activities,
+    event summaries and relations; this cannot be undone. At most 1000
+    ids per request. In production, keep the default and let garbage
+    collection purge the trash.
+
+    Inferred: a trashed record is purged once its 14 days are over.
+
+    Restoring is not part of this contract; the API offers
+    `POST /crm-core/v1/records/{recordId}/restore`,
+    `POST /crm-core/v1/records/bulk/restore` (`{"recordIds": [...]}`,
+    at most 1000, MEMBER or higher) and `GET /crm-core/v1/records/trash`.
 
     **Required role: MEMBER or higher** (`x-required-role: MEMBER`).
 
@@ -277,7 +322,10 @@ async def asyncio(
     from the trash for good.
 
     Design note: because the outcome of each id is reported and a
-    deleted id is never deleted twice, this operation is safe to retry.
+    deleted id is never deleted twice, this operation is safe to retry
+    (after a timeout, a 502, 503 or 504, or a dropped connection): ids
+    the first attempt deleted come back as `ALREADY_IN_TRASH` (soft) or
+    `NOT_FOUND` (permanent).
 
     Args:
         body (BulkDeleteRecordsRequest):
@@ -287,7 +335,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkDeleteRecordsResponse | Error
+        BulkDeleteRecordsResult | ErrorBody
     """
 
     return (

@@ -8,11 +8,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="Error")
+T = TypeVar("T", bound="ErrorBody")
 
 
 @_attrs_define
-class Error:
+class ErrorBody:
     """The body of every error response.
 
     Attributes:
@@ -54,13 +54,13 @@ class Error:
 
         error_message = d.pop("errorMessage")
 
-        error = cls(
+        error_body = cls(
             error_code=error_code,
             error_message=error_message,
         )
 
-        error.additional_properties = d
-        return error
+        error_body.additional_properties = d
+        return error_body
 
     @property
     def additional_keys(self) -> list[str]:

@@ -16,30 +16,26 @@ if TYPE_CHECKING:
     from ..models.property_option import PropertyOption
 
 
-T = TypeVar("T", bound="Property")
+T = TypeVar("T", bound="EntityProperty")
 
 
 @_attrs_define
-class Property:
-    """A property (속성) of an entity.
-    Design note: `options` is `[]` for types without options; in
-    property lists, masked choice properties come back with
-    `options: []`.
+class EntityProperty:
+    """A property (속성) of an entity. In property lists, masked choice
+    properties come back with `options: []`.
+    Design note: `options` is `[]` for types without options.
 
         Attributes:
             property_id (str): Property (속성) id: `CRMPP` + `1` + 15 digits (creation time,
-                yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+                yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
                  Example: CRMPP1260423082100789zJfAuP6ndkE.
             account_id (str): The account that owns the property.
             entity_id (str): Entity (개체) id: `CRMET` + `1` + 15 digits (creation time,
-                yyMMddHHmmssSSS, UTC) + 11 letters or digits; 32 characters.
+                yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
                  Example: CRMET1260423081530123XYZ11122233.
             name (str):
-            field_type (FieldType): The type of a property's values. Stored values: string for TEXT,
-                TEXTAREA, PHONE, EMAIL and URL; number for NUMBER; boolean for
-                CHECKBOX; one option value for DROPDOWN and RADIO; an array of
-                option values for MULTI_CHECKBOX; ISO 8601 strings for DATE and
-                DATETIME.
+            field_type (FieldType | str): A `FieldType`, or a type added later (clients must accept any
+                string).
             property_group_id (None | str):
             options (list[PropertyOption]):
             is_masked (bool):
@@ -57,7 +53,7 @@ class Property:
     account_id: str
     entity_id: str
     name: str
-    field_type: FieldType
+    field_type: FieldType | str
     property_group_id: None | str
     options: list[PropertyOption]
     is_masked: bool
@@ -78,7 +74,11 @@ class Property:
 
         name = self.name
 
-        field_type = self.field_type.value
+        field_type: str
+        if isinstance(self.field_type, FieldType):
+            field_type = self.field_type.value
+        else:
+            field_type = self.field_type
 
         property_group_id: None | str
         property_group_id = self.property_group_id
@@ -141,7 +141,18 @@ class Property:
 
         name = d.pop("name")
 
-        field_type = FieldType(d.pop("fieldType"))
+        def _parse_field_type(data: object) -> FieldType | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                field_type_type_0 = FieldType(data)
+
+                return field_type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FieldType | str, data)
+
+        field_type = _parse_field_type(d.pop("fieldType"))
 
         def _parse_property_group_id(data: object) -> None | str:
             if data is None:
@@ -176,7 +187,7 @@ class Property:
 
         description = d.pop("description", UNSET)
 
-        property_ = cls(
+        entity_property = cls(
             property_id=property_id,
             account_id=account_id,
             entity_id=entity_id,
@@ -193,8 +204,8 @@ class Property:
             description=description,
         )
 
-        property_.additional_properties = d
-        return property_
+        entity_property.additional_properties = d
+        return entity_property
 
     @property
     def additional_keys(self) -> list[str]:

@@ -14,15 +14,14 @@ if TYPE_CHECKING:
     from ..models.record_deletion_failure import RecordDeletionFailure
 
 
-T = TypeVar("T", bound="BulkDeleteRecordsResponse")
+T = TypeVar("T", bound="BulkDeleteRecordsResult")
 
 
 @_attrs_define
-class BulkDeleteRecordsResponse:
-    """Design note: the reference page's response table was lost; this
-    shape is our design. Every requested id appears exactly once, in
-    `deleted` or in `failed`, in request order;
-    `requestedCount = deletedCount + failedCount`.
+class BulkDeleteRecordsResult:
+    """Design note: SOLAPI does not publish this response's shape. Every
+    requested id appears exactly once, in `deleted` or in `failed`, in
+    request order; `requestedCount = deletedCount + failedCount`.
 
         Attributes:
             permanent (bool): Whether this was a permanent delete.
@@ -31,9 +30,10 @@ class BulkDeleteRecordsResponse:
             failed_count (int): Number of ids that were not deleted.
             deleted (list[DeletedRecord]): The records deleted by this request.
             failed (list[RecordDeletionFailure]): The ids that were not deleted, each with the reason.
-            date_deleted (datetime.datetime): When the deletion happened (ISO 8601, UTC).
-            date_trash_expires (datetime.datetime | None): For a soft delete, when the trashed records will be purged
-                (`dateDeleted` + 14 days). `null` for a permanent delete.
+            date_deleted (datetime.datetime): When the deletion happened (ISO 8601, UTC, with `Z`).
+            date_trash_expires (datetime.datetime | None): For a soft delete, when the trashed records' 14 days in the
+                trash end (`dateDeleted` + 14 days); inferred: they are purged
+                then. `null` for a permanent delete.
     """
 
     permanent: bool
@@ -135,7 +135,7 @@ class BulkDeleteRecordsResponse:
 
         date_trash_expires = _parse_date_trash_expires(d.pop("dateTrashExpires"))
 
-        bulk_delete_records_response = cls(
+        bulk_delete_records_result = cls(
             permanent=permanent,
             requested_count=requested_count,
             deleted_count=deleted_count,
@@ -146,8 +146,8 @@ class BulkDeleteRecordsResponse:
             date_trash_expires=date_trash_expires,
         )
 
-        bulk_delete_records_response.additional_properties = d
-        return bulk_delete_records_response
+        bulk_delete_records_result.additional_properties = d
+        return bulk_delete_records_result
 
     @property
     def additional_keys(self) -> list[str]:
