@@ -20,7 +20,7 @@ from auth_plugin.signing import (
     parse_header,
     sign_request,
 )
-from auth_plugin.verification import ReplayCache, VerifiedRequest, Verifier, verify_signature
+from auth_plugin.verification import ReplayCache, VerifiedRequest, Verifier
 
 __all__ = [
     "AuthError",
@@ -38,5 +38,4 @@ __all__ = [
     "new_salt",
     "parse_header",
     "sign_request",
-    "verify_signature",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 API_KEY_ENV = "SOLAPI_API_KEY"
 API_SECRET_ENV = "SOLAPI_API_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -23,9 +23,13 @@ class Credentials:
     """
 
     api_key: str
-    api_secret: str = field(repr=False)
+    api_secret: str
 
     def __post_init__(self) -> None:
+        for name in ("api_key", "api_secret"):
+            if not isinstance(getattr(self, name), str):
+                kind = type(getattr(self, name)).__name__
+                raise TypeError(f"{name} must be a str, got {kind}")  # never the value itself
         if not self.api_key:
             raise MissingCredentialsError("the API key is empty")
         if not self.api_secret:

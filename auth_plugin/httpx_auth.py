@@ -44,7 +44,10 @@ class HmacAuth(httpx.Auth):
         return self._signer.api_key
 
     def __repr__(self) -> str:
-        return f"HmacAuth(api_key={self.api_key!r}, api_secret=<hidden>)"
+        # Never raises, even on a half-built object (repr runs in tracebacks).
+        signer = getattr(self, "_signer", None)
+        key = repr(signer.api_key) if signer is not None else "<unset>"
+        return f"HmacAuth(api_key={key}, api_secret=<hidden>)"
 
     def authorization_header(self) -> str:
         """A freshly signed header value."""

@@ -169,16 +169,3 @@ class Verifier:
             )
         self._replay_cache.remember(header.signature, expires=signed_at + self._window, now=now)
         return VerifiedRequest(api_key=header.api_key, date=signed_at)
-
-
-def verify_signature(
-    header_value: str | None,
-    lookup_secret: SecretLookup,
-    *,
-    now: datetime,
-    replay_cache: ReplayCache,
-) -> VerifiedRequest:
-    """Functional form of :meth:`Verifier.verify` for a single check."""
-    return Verifier(lookup_secret, clock=lambda: now, replay_cache=replay_cache).verify(
-        header_value
-    )

@@ -31,10 +31,11 @@ from starlette.routing import Route
 from auth_plugin import sign_request
 from auth_plugin.client import create_client
 from mock_server.serving import free_port
+from mock_server.spec import operation
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = "CRMRC1260423081530123REC11122233"
-BULK_DELETE = "/crm-core/v1/records/bulk/delete"
+BULK_DELETE = operation("bulkDeleteRecords").path
 #: The calls of :func:`client_variants`, as both client benchmarks print them.
 VARIANT_LABELS = {
     "bare": "bare httpx.Client.post, precomputed header",

@@ -35,13 +35,14 @@ from bench.bench_client import canned_server, wait_until_up
 from mock_server import create_app
 from mock_server.fixtures import DEMO_ENTITY_ID, parse_fixtures
 from mock_server.serving import free_port, serve_in_thread
+from mock_server.spec import operation
 
 KEY, SECRET = "NCSBENCHOWNERXXX", "bench-secret"
 PRISM = "@stoplight/prism-cli@5.16.0"
 AUTOCANNON = "autocannon@8.0.0"
 LOAD_SCRIPT = Path(__file__).with_name("signed_load.js")
-DELETE = "/crm-core/v1/records/bulk/delete"
-CREATE = "/crm-core/v1/properties"
+DELETE = operation("bulkDeleteRecords").path
+CREATE = operation("createProperty").path
 UNKNOWN_RECORD = "CRMRC1260423081530999NOPE0000000"
 
 

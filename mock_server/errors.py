@@ -6,8 +6,9 @@ from __future__ import annotations
 class ApiError(Exception):
     """A request the mock refuses, with its HTTP status and errorCode.
 
-    >>> ApiError(404, "NotFound", "개체를 찾을 수 없습니다").as_body()
-    {'errorCode': 'NotFound', 'errorMessage': '개체를 찾을 수 없습니다'}
+    >>> error = ApiError(404, "NotFound", "개체를 찾을 수 없습니다")
+    >>> error.status, error.error_code
+    (404, 'NotFound')
     """
 
     def __init__(self, status: int, error_code: str, message: str) -> None:
@@ -15,6 +16,3 @@ class ApiError(Exception):
         self.status = status
         self.error_code = error_code
         self.message = message
-
-    def as_body(self) -> dict[str, str]:
-        return {"errorCode": self.error_code, "errorMessage": self.message}

@@ -85,3 +85,21 @@ def operations() -> dict[tuple[str, str], Operation]:
                 success_status=success,
             )
     return result
+
+
+def operation(operation_id: str) -> Operation:
+    """The operation with ``operation_id``.
+
+    >>> operation("createProperty").path
+    '/crm-core/v1/properties'
+    """
+    for candidate in operations().values():
+        if candidate.operation_id == operation_id:
+            return candidate
+    raise KeyError(f"openapi.yaml has no operation {operation_id!r}")
+
+
+@cache
+def field_types() -> frozenset[str]:
+    """Every ``fieldType`` of the spec's ``FieldType`` enum."""
+    return frozenset(load_spec()["components"]["schemas"]["FieldType"]["enum"])

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from mock_server.errors import ApiError
-from mock_server.spec import Operation
+from mock_server.spec import Operation, field_types
 
 
 def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
@@ -52,17 +52,11 @@ def describe_errors(details: list[ErrorDetails]) -> str:
     return "; ".join(lines)
 
 
-_TAGS = {
-    "DROPDOWN", "RADIO", "MULTI_CHECKBOX", "TEXT", "TEXTAREA", "NUMBER",
-    "PHONE", "EMAIL", "CHECKBOX", "DATE", "DATETIME", "URL",
-}  # fmt: skip
-
-
 def describe_error(detail: ErrorDetails) -> str:
     location = list(detail["loc"])
     context = ""
     # A discriminated union puts the chosen tag first in the location.
-    if location and location[0] in _TAGS:
+    if location and location[0] in field_types():
         context = f" (fieldType {location.pop(0)})"
     path = _format_location(location) or "body"
     rule = detail["type"]

@@ -17,10 +17,11 @@ import pytest
 
 from auth_plugin import HmacAuth
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_OWNER_KEY, DEMO_OWNER_SECRET
+from mock_server.spec import operation
 from mock_server.store import RecordStore
 from tests.live_mock import RunningMock, free_port
 
-DELETE = "/crm-core/v1/records/bulk/delete"
+DELETE = operation("bulkDeleteRecords").path
 
 
 def entity_records(url: str, count: int) -> list[str]:

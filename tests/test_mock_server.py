@@ -24,10 +24,11 @@ from mock_server.fixtures import (
     default_fixtures,
     parse_fixtures,
 )
+from mock_server.spec import operation
 from tests.live_mock import RunningMock, serve
 
-DELETE = "/crm-core/v1/records/bulk/delete"
-CREATE = "/crm-core/v1/properties"
+DELETE = operation("bulkDeleteRecords").path
+CREATE = operation("createProperty").path
 OTHER_WORKSPACE_RECORD = "CRMRC1260423081530125OTHERREC001"
 UNKNOWN_RECORD = "CRMRC1260423081530999NOPE0000000"
 

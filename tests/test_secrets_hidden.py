@@ -61,3 +61,19 @@ def test_httpx_debug_logs_do_not_show_the_secret(caplog: pytest.LogCaptureFixtur
     logging.getLogger("test").debug("auth in use: %r", auth)
     assert caplog.records
     assert SECRET not in caplog.text
+
+
+def test_repr_of_a_half_built_auth_never_raises() -> None:
+    half_built = HmacAuth.__new__(HmacAuth)
+    assert repr(half_built) == "HmacAuth(api_key=<unset>, api_secret=<hidden>)"
+
+
+@pytest.mark.parametrize(("key", "secret"), [("NCSXXXXXXXXXXXXX", 12345), (b"NCSX", "s3cret")])
+def test_credentials_refuse_non_strings_up_front_without_echoing_them(
+    key: object, secret: object
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        Credentials(key, secret)  # type: ignore[arg-type]
+    assert "must be a str" in str(caught.value)
+    assert "12345" not in str(caught.value)
+    assert "s3cret" not in str(caught.value)

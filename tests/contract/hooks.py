@@ -5,7 +5,8 @@
 - Positive createProperty cases target the run's entity and get a unique
   name and key, so that valid data is expected to succeed (201) rather than
   collide (409) or name an unknown entity (404).
-- Against a non-local server, bulk deletes are never permanent.
+- In a read-only run (``CRM_CORE_CONTRACT_READ_ONLY=1``: a non-local server
+  without ``--allow-writes``) bulk deletes are never permanent.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from schemathesis import GenerationMode
+from schemathesis import AuthContext, Case, GenerationMode, HookContext
 
 from auth_plugin import HmacAuth
+from tests.contract.common import BULK_DELETE, CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 
 _auth = HmacAuth.from_env()
-_entity_id = os.environ.get("CRM_CORE_CONTRACT_ENTITY_ID", "")
-_live = os.environ.get("CRM_CORE_CONTRACT_LIVE") == "1"
+_entity_id = os.environ.get(ENTITY_ID_ENV, "")
+_read_only = os.environ.get(READ_ONLY_ENV) == "1"
 _counter = itertools.count(1)
 # Differs per run, so a second run against the same server (a live one, or a
 # mock with --db) does not reuse the names and keys of the first.
@@ -33,11 +36,11 @@ _run_token = secrets.token_hex(3)
 class HmacSignature:
     """Signs each case with a fresh date and salt."""
 
-    def get(self, case: Any, ctx: Any) -> str:
+    def get(self, case: Case[Any], ctx: AuthContext) -> str:
         return _auth.authorization_header()
 
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": data}
+    def set(self, case: Case[Any], data: str, ctx: AuthContext) -> None:
+        case.headers["Authorization"] = data
 
 
 def _unique(value: str, limit: int, separator: str) -> str:
@@ -45,19 +48,37 @@ def _unique(value: str, limit: int, separator: str) -> str:
     return value[: limit - len(suffix)] + suffix
 
 
-@schemathesis.hook
-def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
+def _is_positive(case: Case[Any]) -> bool:
+    return case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+
+
+BeforeCall = Callable[..., None]
+
+
+def before_call_of(operation_id: str) -> Callable[[BeforeCall], BeforeCall]:
+    """Register a ``before_call`` hook for one operation (schemathesis' ``apply_to`` filter)."""
+    register: Any = schemathesis.hook("before_call")
+    decorator: Callable[[BeforeCall], BeforeCall] = register.apply_to(operation_id=operation_id)
+    return decorator
+
+
+@before_call_of(BULK_DELETE.operation_id)
+def soft_deletes_only_when_read_only(ctx: HookContext, case: Case[Any], **kwargs: Any) -> None:
+    if _read_only and isinstance(case.body, dict) and case.body.get("permanent") is True:
+        case.body["permanent"] = False
+
+
+@before_call_of(CREATE_PROPERTY.operation_id)
+def creates_target_the_runs_entity_with_unique_names(
+    ctx: HookContext, case: Case[Any], **kwargs: Any
+) -> None:
     body = case.body
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not _is_positive(case):
         return
-    operation_id = case.operation.definition.raw.get("operationId")
-    if _live and operation_id == "bulkDeleteRecords" and body.get("permanent") is True:
-        body["permanent"] = False
-    positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
-    if operation_id == "createProperty" and positive:
-        if _entity_id:
-            body["entityId"] = _entity_id
-        if isinstance(body.get("name"), str):
-            body["name"] = _unique(body["name"], 100, "#")
-        if isinstance(body.get("key"), str):
-            body["key"] = _unique(body["key"], 63, "_")
+    if _entity_id:
+        body["entityId"] = _entity_id
+    name, key = body.get("name"), body.get("key")
+    if isinstance(name, str):
+        body["name"] = _unique(name, 100, "#")
+    if isinstance(key, str):
+        body["key"] = _unique(key, 63, "_")

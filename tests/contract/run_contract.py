@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
 from mock_server.serving import serve_in_thread
+from tests.contract.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -164,12 +167,44 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """What one schemathesis process did, read from its JUnit and HAR reports."""
+
     chunk: Chunk
     code: int
+    #: Requests sent (the HAR report's entries).
     cases: int
+    #: Failing scenarios (JUnit failures and errors); at least 1 when the process failed.
     failed: int
+    #: Failing scenarios per check code (``ST202``), from the JUnit report.
+    failures_by_check: Counter[str]
     seconds: float
     output: str
+
+
+def read_junit(path: Path) -> tuple[int, Counter[str]]:
+    """(scenarios with a failure or error, failing scenarios per check code).
+
+    schemathesis writes one ``<failure message="ST202, ST101">`` per failing
+    scenario, its ``message`` listing the check codes that failed in it.
+    """
+    if not path.is_file():
+        return 0, Counter()
+    root = ElementTree.parse(path).getroot()
+    per_check: Counter[str] = Counter()
+    scenarios = 0
+    for outcome in [*root.iter("failure"), *root.iter("error")]:
+        scenarios += 1
+        codes = [code.strip() for code in (outcome.get("message") or "").split(",")]
+        per_check.update(code if code.startswith("ST") else "error" for code in codes if code)
+    return scenarios, per_check
+
+
+def count_cases(har_path: Path) -> int:
+    """Requests schemathesis sent: the entries of its HAR report."""
+    if not har_path.is_file():
+        return 0
+    entries: list[object] = json.loads(har_path.read_text(encoding="utf-8"))["log"]["entries"]
+    return len(entries)
 
 
 def plan_chunks(args: argparse.Namespace) -> list[Chunk]:
@@ -230,7 +265,7 @@ def schemathesis_command(url: str, chunk: Chunk, *, exclude_create: bool) -> lis
         "too_slow",
     ]
     if exclude_create:
-        command += ["--exclude-operation-id", "createProperty"]
+        command += ["--exclude-operation-id", CREATE_PROPERTY.operation_id]
     return command
 
 
@@ -253,14 +288,15 @@ def run_chunk(
             if stream:
                 sys.stdout.write(line)
             lines.append(line)
-    output = "".join(lines)
-    match = re.search(r"(\d+) generated(?:, (\d+) passed)?(?:, (\d+) failed)?", output)
-    cases = int(match.group(1)) if match else 0
-    failed = int(match.group(3) or 0) if match else 0
-    if process.returncode != 0 and failed == 0:
-        failed = max(1, len(re.findall(r"^\d+\. Test Case ID", output, flags=re.MULTILINE)))
+    failed, by_check = read_junit(chunk.reports / "junit.xml")
     return ChunkResult(
-        chunk, process.returncode, cases, failed, time.perf_counter() - started, output
+        chunk,
+        process.returncode,
+        count_cases(chunk.reports / "requests.har.json"),
+        max(failed, int(process.returncode != 0)),
+        by_check,
+        time.perf_counter() - started,
+        "".join(lines),
     )
 
 
@@ -291,25 +327,52 @@ def run_chunks(
     return results
 
 
-def summarize(results: list[ChunkResult], seconds: float) -> None:
-    """One summary line: cases, failures per check, wall time."""
-    per_check: dict[str, int] = {}
+@dataclass(frozen=True)
+class ContractSummary:
+    """The whole run: what the tests and the closing line read."""
+
+    runs: int
+    cases: int
+    failed: int
+    failures_by_check: Counter[str]
+    seconds: float
+
+    def line(self) -> str:
+        checks = ", ".join(f"{c}: {n}" for c, n in sorted(self.failures_by_check.items()))
+        return (
+            f"contract summary: {self.cases} cases, {self.failed} failed in {self.runs} run(s); "
+            f"failures by check: {checks or 'none'}; wall time {self.seconds:.1f} s"
+        )
+
+
+def summarize(results: list[ChunkResult], seconds: float) -> ContractSummary:
+    """Add up the runs."""
+    by_check: Counter[str] = Counter()
     for result in results:
-        # schemathesis' own summary: "❌ ST202 Schema-valid request rejected: 1"
-        for check, count in re.findall(
-            r"^\s*❌ (ST\d+ [^:\n]+): (\d+)$", result.output, re.MULTILINE
-        ):
-            per_check[check] = per_check.get(check, 0) + int(count)
-    cases = sum(r.cases for r in results)
-    failed = sum(r.failed for r in results)
-    checks = ", ".join(f"{name}: {count}" for name, count in sorted(per_check.items())) or "none"
-    print(
-        f"contract summary: {cases} cases, {failed} failed in {len(results)} run(s); "
-        f"failures by check: {checks}; wall time {seconds:.1f} s"
+        by_check.update(result.failures_by_check)
+    return ContractSummary(
+        runs=len(results),
+        cases=sum(r.cases for r in results),
+        failed=sum(r.failed for r in results),
+        failures_by_check=by_check,
+        seconds=seconds,
     )
 
 
+@dataclass(frozen=True)
+class ContractRun:
+    """How the run ended: its exit code, and its summary when any case was run."""
+
+    code: int
+    summary: ContractSummary | None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return execute(argv).code
+
+
+def execute(argv: Sequence[str] | None = None) -> ContractRun:
+    """Parse ``argv``, run the contract, print the summary line; return the outcome."""
     args = build_parser().parse_args(argv)
     env = dict(os.environ)
     env["SCHEMATHESIS_HOOKS"] = "tests.contract.hooks"
@@ -320,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.update(
             SOLAPI_API_KEY=CONTRACT_KEY,
             SOLAPI_API_SECRET=CONTRACT_SECRET,
-            CRM_CORE_CONTRACT_ENTITY_ID=CONTRACT_ENTITY,
+            **{ENTITY_ID_ENV: CONTRACT_ENTITY},
         )
         print(f"contract: embedded mock, seed {args.seed}, {len(chunks)} run(s)", flush=True)
         with embedded_mock() as url:
@@ -328,19 +391,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         if not env.get("SOLAPI_API_KEY") or not env.get("SOLAPI_API_SECRET"):
             print("error: set SOLAPI_API_KEY and SOLAPI_API_SECRET for a live run", file=sys.stderr)
-            return 2
+            return ContractRun(2, None)
         local = is_local(args.url)
         writes = local or args.allow_writes is not None
-        env["CRM_CORE_CONTRACT_LIVE"] = "0" if writes else "1"
+        env[READ_ONLY_ENV] = "0" if writes else "1"
         print(f"contract: live server {args.url}, seed {args.seed}, {len(chunks)} run(s)")
         if args.entity_id:
-            env["CRM_CORE_CONTRACT_ENTITY_ID"] = args.entity_id
+            env[ENTITY_ID_ENV] = args.entity_id
         elif writes:
             entity = discover_entity(args.url, env["SOLAPI_API_KEY"])
             if entity is None:
                 print(NO_ENTITY, file=sys.stderr)
-                return 2
-            env["CRM_CORE_CONTRACT_ENTITY_ID"] = entity.entity_id
+                return ContractRun(2, None)
+            env[ENTITY_ID_ENV] = entity.entity_id
             print("\n".join(describe_entity(entity)))
         if writes:
             print(
@@ -353,9 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "  will NOT send: permanent deletes, property creates (pass --allow-writes WORKSPACE)"
             )
         results = run_chunks(args.url, chunks, env, exclude_create=not writes)
-    summarize(results, time.perf_counter() - started)
+    summary = summarize(results, time.perf_counter() - started)
+    print(summary.line())
     print(f"reports: {args.reports}/ (JUnit and HAR, Authorization filtered)")
-    return max(r.code for r in results)
+    return ContractRun(max(r.code for r in results), summary)
 
 
 if __name__ == "__main__":

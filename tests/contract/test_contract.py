@@ -7,7 +7,6 @@ The bounded run uses the same runner as `nox -s contract`; the deep run is
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from auth_plugin import HmacAuth, sign_request
 from mock_server import create_app
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET, load_fixtures
 from tests.contract import run_contract
+from tests.contract.common import BULK_DELETE, CREATE_PROPERTY
 from tests.live_mock import RunningMock, serve
 from tests.recording_server import Reply, recording_server
 from tests.spec_tables import auth_statuses
@@ -26,37 +26,51 @@ from tests.spec_tables import auth_statuses
 DEMO_DEAL_ENTITY_ID = "CRMET1260423081530124DEAL1112223"
 KEY, SECRET = run_contract.CONTRACT_KEY, run_contract.CONTRACT_SECRET
 ENTITY = run_contract.CONTRACT_ENTITY
-DELETE = "/crm-core/v1/records/bulk/delete"
-CREATE = "/crm-core/v1/properties"
+DELETE = BULK_DELETE.path
+CREATE = CREATE_PROPERTY.path
 
 
-def test_bounded_contract_run_has_no_failures(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = run_contract.main(["--max-examples", "25", "--reports", str(tmp_path)])
-    output = capsys.readouterr().out
-    summary = re.search(r"contract summary: (\d+) cases, (\d+) failed", output)
-    assert summary, output[-2000:]
-    assert code == 0, output[-4000:]
-    assert int(summary.group(1)) >= 200
-    assert int(summary.group(2)) == 0
+def test_bounded_contract_run_has_no_failures(tmp_path: Path) -> None:
+    run = run_contract.execute(["--max-examples", "25", "--reports", str(tmp_path)])
+    assert run.summary is not None
+    assert run.code == 0, run.summary.line()
+    assert run.summary.cases >= 200
+    assert run.summary.failed == 0
+    assert not run.summary.failures_by_check
     assert (tmp_path / "junit.xml").exists()
     har = (tmp_path / "requests.har.json").read_text(encoding="utf-8")
     assert SECRET not in har
     assert "signature=" not in har  # Authorization values are filtered
 
 
-def test_summary_counts_failures_per_check(capsys: pytest.CaptureFixture[str]) -> None:
-    output = (
-        "Failures:\n  ❌ ST202 Schema-valid request rejected: 2\n"
-        "  ❌ ST101 Server error: 1\n\nTest cases:\n  40 generated, 37 passed, 3 failed\n"
+JUNIT_WITH_FAILURES = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites errors="1" failures="2" skipped="0" tests="2" time="1.0">
+  <testsuite name="schemathesis" errors="1" failures="2" skipped="0" tests="2" time="1.0">
+    <testcase name="POST /crm-core/v1/records/bulk/delete" time="0.5">
+      <failure type="failure" message="ST101, ST202">1. Test Case ID: a</failure>
+      <failure type="failure" message="ST202">2. Test Case ID: b</failure>
+    </testcase>
+    <testcase name="POST /crm-core/v1/properties" time="0.5">
+      <error type="error" message="Network error">connection refused</error>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def test_failures_per_check_are_read_from_the_junit_report(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    report.write_text(JUNIT_WITH_FAILURES, encoding="utf-8")
+    failed, by_check = run_contract.read_junit(report)
+    assert failed == 3
+    assert by_check == {"ST202": 2, "ST101": 1, "error": 1}
+    chunk = run_contract.Chunk(0, 1, 10, "fuzzing", tmp_path)
+    result = run_contract.ChunkResult(chunk, 1, 40, failed, by_check, 1.0, "")
+    summary = run_contract.summarize([result, result], 2.5)
+    assert summary.line() == (
+        "contract summary: 80 cases, 6 failed in 2 run(s); "
+        "failures by check: ST101: 2, ST202: 4, error: 2; wall time 2.5 s"
     )
-    chunk = run_contract.Chunk(0, 1, 10, "fuzzing", Path("."))
-    results = [run_contract.ChunkResult(chunk, 1, 40, 3, 1.0, output)] * 2
-    run_contract.summarize(results, 2.5)
-    line = capsys.readouterr().out
-    assert "80 cases, 6 failed in 2 run(s)" in line
-    assert "ST101 Server error: 2, ST202 Schema-valid request rejected: 4" in line
 
 
 def test_a_local_run_without_entity_id_finds_the_entity_through_the_admin_api(
@@ -67,13 +81,13 @@ def test_a_local_run_without_entity_id_finds_the_entity_through_the_admin_api(
 ) -> None:
     monkeypatch.setenv("SOLAPI_API_KEY", KEY)
     monkeypatch.setenv("SOLAPI_API_SECRET", SECRET)
-    code = run_contract.main(
+    run = run_contract.execute(
         ["--url", contract_mock.url, "--max-examples", "5", "--reports", str(tmp_path)]
     )
     output = capsys.readouterr().out
     assert f"entity: {ENTITY} (고객, no quota; from /_mock/entities)" in output
-    assert code == 0, output[-3000:]
-    assert "0 failed" in output
+    assert run.summary is not None
+    assert (run.code, run.summary.failed) == (0, 0), output[-3000:]
 
 
 def test_a_nearly_full_entity_is_announced_with_its_quota(
@@ -132,7 +146,7 @@ def test_what_the_api_refuses_the_mock_refuses(
     assert (response.status_code, response.json()["errorCode"]) == (status, code)
 
 
-def test_member_creating_a_property_is_forbidden(contract_mock: RunningMock) -> None:
+def test_member_creating_a_property_is_forbidden() -> None:
     # The demo fixtures have a MEMBER key; the contract fixtures only an OWNER.
     with (
         serve(create_app()) as demo,
