@@ -12,30 +12,47 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from mock_server.clock import isoformat_ms
-from mock_server.errors import ApiError
 from mock_server.fixtures import EntityFixture, Fixtures, WorkspaceFixture
 from mock_server.ids import format_id, new_id
 
 TRASH_RETENTION = timedelta(days=14)
-RESERVED_KEYS = frozenset(
-    k.casefold()
-    for k in (
-        "id",
-        "recordId",
-        "entityId",
-        "createdBy",
-        "dateCreated",
-        "dateUpdated",
-        "dateDeleted",
-    )
-)
+
+
+class StoreError(Exception):
+    """A change the stored state does not allow. The app says how the API answers it."""
+
+
+class EntityNotFound(StoreError):
+    def __init__(self, entity_id: str) -> None:
+        super().__init__(entity_id)
+        self.entity_id = entity_id
+
+
+class PropertyQuotaExceeded(StoreError):
+    def __init__(self, used: int, quota: int) -> None:
+        super().__init__(f"{used}/{quota}")
+        self.used, self.quota = used, quota
+
+
+class DuplicateName(StoreError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class DuplicateKey(StoreError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -116,13 +133,46 @@ class ApiKey:
     account_id: str
 
 
+class NotDeleted(StrEnum):
+    """Why a record was not deleted (the values are the API's ``reason``)."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_IN_TRASH = "ALREADY_IN_TRASH"
+
+
 @dataclass(frozen=True)
 class DeletionOutcome:
     """What a bulk delete did, per id, in request order."""
 
-    deleted: list[dict[str, str]]
-    failed: list[dict[str, str]]
+    deleted: list[tuple[str, str]]  # (record_id, entity_id)
+    failed: list[tuple[str, NotDeleted]]  # (record_id, why)
     date_deleted: datetime
+
+
+@dataclass(frozen=True)
+class NewProperty:
+    """A property to create, as the validated request describes it."""
+
+    entity_id: str
+    name: str
+    field_type: str
+    description: str | None = None
+    property_group_id: str | None = None
+    options: list[dict[str, Any]] = field(default_factory=list)
+    is_masked: bool = False
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredProperty:
+    """A property as stored, with what the store derived (id, owner, dates)."""
+
+    property_id: str
+    account_id: str
+    workspace_id: str
+    created_by: str
+    date_created: datetime
+    spec: NewProperty
 
 
 class _Transaction:
@@ -334,29 +384,17 @@ class RecordStore:
                     (workspace_id, *record_ids),
                 )
             }
-            deleted: list[dict[str, str]] = []
-            failed: list[dict[str, str]] = []
+            deleted: list[tuple[str, str]] = []
+            failed: list[tuple[str, NotDeleted]] = []
             for record_id in record_ids:
                 entry = found.get(record_id)
                 if entry is None:
-                    failed.append(
-                        {
-                            "recordId": record_id,
-                            "reason": "NOT_FOUND",
-                            "errorMessage": "레코드를 찾을 수 없습니다.",
-                        }
-                    )
+                    failed.append((record_id, NotDeleted.NOT_FOUND))
                 elif entry[1] is not None and not permanent:
-                    failed.append(
-                        {
-                            "recordId": record_id,
-                            "reason": "ALREADY_IN_TRASH",
-                            "errorMessage": "이미 휴지통에 있는 레코드입니다.",
-                        }
-                    )
+                    failed.append((record_id, NotDeleted.ALREADY_IN_TRASH))
                 else:
-                    deleted.append({"recordId": record_id, "entityId": entry[0]})
-            ids = [item["recordId"] for item in deleted]
+                    deleted.append((record_id, entry[0]))
+            ids = [record_id for record_id, _ in deleted]
             if ids:
                 marks = ",".join("?" * len(ids))
                 if permanent:
@@ -371,85 +409,69 @@ class RecordStore:
 
     # --- properties -----------------------------------------------------------
 
-    def create_property(
-        self, caller: ApiKey, body: dict[str, Any], *, now: datetime
-    ) -> dict[str, Any]:
-        """Create a property; raise :class:`ApiError` for 404, 409, 403 quota, 400 key."""
-        key = body.get("key")
-        if key is not None and key.casefold() in RESERVED_KEYS:
-            raise ApiError(
-                400, "ValidationError", f"key: {key!r}는 예약어라 사용할 수 없습니다 (reserved)."
-            )
-        stamp = isoformat_ms(now)
+    def create_property(self, caller: ApiKey, new: NewProperty, *, now: datetime) -> StoredProperty:
+        """Store ``new`` for ``caller``'s workspace, or raise a :class:`StoreError`."""
         with self._transaction() as db:
-            # One statement for every precondition: each round trip to SQLite
-            # costs about as much as the checks themselves.
-            checks = db.execute(
-                "SELECT w.property_quota,"
-                " CASE WHEN w.property_quota IS NULL THEN 0 ELSE"
-                "  (SELECT count(*) FROM properties p WHERE p.entity_id = e.entity_id) END,"
-                " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
-                "  AND p.name = ? AND p.date_deleted IS NULL),"
-                " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
-                "  AND p.key_folded = ? AND p.date_deleted IS NULL)"
-                " FROM entities e JOIN workspaces w USING (workspace_id)"
-                " WHERE e.entity_id = ? AND e.workspace_id = ?",
-                (
-                    body["name"],
-                    key.casefold() if key is not None else None,
-                    body["entityId"],
-                    caller.workspace_id,
-                ),
-            ).fetchone()
-            if checks is None:
-                raise ApiError(404, "NotFound", f"개체를 찾을 수 없습니다: {body['entityId']}")
-            quota, used, name_taken, key_taken = checks
-            if quota is not None and used >= quota:
-                raise ApiError(403, "PlanQuotaExceeded", f"개체당 최대 속성 수: {used}/{quota}")
-            if name_taken:
-                raise ApiError(
-                    409, "DuplicatedName", f"이미 같은 이름의 속성이 있습니다: {body['name']}"
-                )
-            if key_taken:
-                raise ApiError(409, "DuplicatedKey", f"이미 같은 key의 속성이 있습니다: {key}")
-            prop: dict[str, Any] = {
-                "propertyId": new_id("CRMPP", now),
-                "accountId": caller.account_id,
-                "workspaceId": caller.workspace_id,
-                "entityId": body["entityId"],
-                "name": body["name"],
-                "fieldType": body["fieldType"],
-                "propertyGroupId": body.get("propertyGroupId"),
-                "options": body.get("options", []),
-                "isMasked": body.get("isMasked", False),
-                "key": key,
-                "createdBy": caller.api_key,
-                "dateCreated": stamp,
-                "dateUpdated": stamp,
-            }
-            if body.get("description") is not None:
-                prop["description"] = body["description"]
-            db.execute(
-                "INSERT INTO properties (property_id, entity_id, name, description, field_type,"
-                " property_group_id, options_json, is_masked, key, key_folded, created_by,"
-                " date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    prop["propertyId"],
-                    prop["entityId"],
-                    prop["name"],
-                    prop.get("description"),
-                    prop["fieldType"],
-                    prop["propertyGroupId"],
-                    json.dumps(prop["options"], ensure_ascii=False) if prop["options"] else "[]",
-                    int(prop["isMasked"]),
-                    key,
-                    key.casefold() if key else None,
-                    caller.api_key,
-                    stamp,
-                    stamp,
-                ),
+            self._check_can_create(db, caller.workspace_id, new)
+            stored = StoredProperty(
+                property_id=new_id("CRMPP", now),
+                account_id=caller.account_id,
+                workspace_id=caller.workspace_id,
+                created_by=caller.api_key,
+                date_created=now,
+                spec=new,
             )
-        return prop
+            self._insert_property(db, stored)
+        return stored
+
+    @staticmethod
+    def _check_can_create(db: sqlite3.Connection, workspace_id: str, new: NewProperty) -> None:
+        # One statement for every precondition: each round trip to SQLite
+        # costs about as much as the checks themselves (bench/README.md).
+        found = db.execute(
+            "SELECT w.property_quota AS quota,"
+            " CASE WHEN w.property_quota IS NULL THEN 0 ELSE"
+            "  (SELECT count(*) FROM properties p WHERE p.entity_id = e.entity_id) END AS used,"
+            " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
+            "  AND p.name = ? AND p.date_deleted IS NULL) AS name_taken,"
+            " EXISTS (SELECT 1 FROM properties p WHERE p.entity_id = e.entity_id"
+            "  AND p.key_folded = ? AND p.date_deleted IS NULL) AS key_taken"
+            " FROM entities e JOIN workspaces w USING (workspace_id)"
+            " WHERE e.entity_id = ? AND e.workspace_id = ?",
+            (new.name, _folded(new.key), new.entity_id, workspace_id),
+        ).fetchone()
+        if found is None:
+            raise EntityNotFound(new.entity_id)
+        if found["quota"] is not None and found["used"] >= found["quota"]:
+            raise PropertyQuotaExceeded(found["used"], found["quota"])
+        if found["name_taken"]:
+            raise DuplicateName(new.name)
+        if found["key_taken"] and new.key is not None:
+            raise DuplicateKey(new.key)
+
+    @staticmethod
+    def _insert_property(db: sqlite3.Connection, stored: StoredProperty) -> None:
+        new, stamp = stored.spec, isoformat_ms(stored.date_created)
+        db.execute(
+            "INSERT INTO properties (property_id, entity_id, name, description, field_type,"
+            " property_group_id, options_json, is_masked, key, key_folded, created_by,"
+            " date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                stored.property_id,
+                new.entity_id,
+                new.name,
+                new.description,
+                new.field_type,
+                new.property_group_id,
+                json.dumps(new.options, ensure_ascii=False),
+                int(new.is_masked),
+                new.key,
+                _folded(new.key),
+                stored.created_by,
+                stamp,
+                stamp,
+            ),
+        )
 
     # --- admin views ----------------------------------------------------------
 
@@ -573,3 +595,8 @@ class RecordStore:
                 )
             )
         return result
+
+
+def _folded(key: str | None) -> str | None:
+    """Keys are unique case-insensitively."""
+    return key.casefold() if key is not None else None

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
-from mock_server.app import MockState
 from mock_server.serving import free_port, serve_in_thread
+from mock_server.state import MockState
 
 __all__ = ["RunningMock", "free_port", "serve"]
 

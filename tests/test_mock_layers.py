@@ -1,0 +1,92 @@
+"""The mock's layers apart: storage speaks in domain errors, the app maps them to the API."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from auth_plugin import sign_request
+from mock_server.app import operation_routes
+from mock_server.fixtures import (
+    DEMO_ENTITY_ID,
+    DEMO_MEMBER_KEY,
+    DEMO_MEMBER_SECRET,
+    DEMO_OWNER_KEY,
+    DEMO_OWNER_SECRET,
+    default_fixtures,
+)
+from mock_server.operations import api_error_for
+from mock_server.spec import operation, operations
+from mock_server.store import (
+    DuplicateKey,
+    DuplicateName,
+    EntityNotFound,
+    NewProperty,
+    PropertyQuotaExceeded,
+    RecordStore,
+)
+from tests.live_mock import RunningMock
+
+NOW = datetime(2026, 4, 23, 8, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+def store() -> RecordStore:
+    store = RecordStore()
+    store.load(default_fixtures(), NOW)
+    return store
+
+
+def test_an_operation_without_a_handler_stops_the_app_from_being_built() -> None:
+    unknown = replace(operation("createProperty"), operation_id="archiveRecords")
+    with pytest.raises(RuntimeError, match="archiveRecords"):
+        operation_routes({**operations(), ("POST", "/x"): unknown})
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "status", "code"),
+    [
+        ({"entity_id": "CRMET1260423081530123XYZ11122299"}, EntityNotFound, 404, "NotFound"),
+        ({"name": "이름"}, DuplicateName, 409, "DuplicatedName"),
+        ({"key": "EMAIL"}, DuplicateKey, 409, "DuplicatedKey"),
+    ],
+)
+def test_the_store_refuses_with_domain_errors_the_app_maps(
+    store: RecordStore, change: dict[str, Any], error: type[Exception], status: int, code: str
+) -> None:
+    caller = store.api_key(DEMO_OWNER_KEY)
+    assert caller is not None
+    new = replace(NewProperty(DEMO_ENTITY_ID, "새 속성", "TEXT"), **change)
+    with pytest.raises(error) as raised:
+        store.create_property(caller, new, now=NOW)
+    mapped = api_error_for(raised.value)  # type: ignore[arg-type]
+    assert (mapped.status, mapped.error_code) == (status, code)
+
+
+def test_the_quota_is_a_domain_error_with_its_numbers(store: RecordStore) -> None:
+    caller = store.api_key(DEMO_OWNER_KEY)
+    assert caller is not None
+    for index in range(28):  # the demo entity has 2 of its 30
+        store.create_property(caller, NewProperty(DEMO_ENTITY_ID, f"p{index}", "TEXT"), now=NOW)
+    with pytest.raises(PropertyQuotaExceeded) as raised:
+        store.create_property(caller, NewProperty(DEMO_ENTITY_ID, "one more", "TEXT"), now=NOW)
+    assert (raised.value.used, raised.value.quota) == (30, 30)
+    assert api_error_for(raised.value).message == "개체당 최대 속성 수: 30/30"
+
+
+def test_two_authorization_headers_are_refused(mock: RunningMock) -> None:
+    member = sign_request(DEMO_MEMBER_KEY, DEMO_MEMBER_SECRET)
+    owner = sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET)
+    response = httpx.post(
+        f"{mock.url}{operation('createProperty').path}",
+        json={"entityId": DEMO_ENTITY_ID, "name": "두 헤더", "fieldType": "TEXT"},
+        headers=[("Authorization", member), ("Authorization", owner)],
+    )
+    assert (response.status_code, response.json()["errorCode"]) == (401, "Unauthorized")
+    assert "more than one Authorization header" in response.json()["errorMessage"]
+    created = httpx.get(f"{mock.url}/_mock/properties?entityId={DEMO_ENTITY_ID}").json()
+    assert "두 헤더" not in {p["name"] for p in created["properties"]}
