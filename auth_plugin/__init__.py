@@ -10,14 +10,13 @@ Client side: :class:`HmacAuth` (httpx), :class:`~auth_plugin.requests_auth.HmacR
 
 from auth_plugin.credentials import Credentials, MissingCredentialsError
 from auth_plugin.errors import AuthError, ErrorCode
+from auth_plugin.header import AuthorizationHeader, parse_header
 from auth_plugin.httpx_auth import HmacAuth
 from auth_plugin.signing import (
-    AuthorizationHeader,
     RequestSigner,
     compute_signature,
     new_date,
     new_salt,
-    parse_header,
     sign_request,
 )
 from auth_plugin.verification import ReplayCache, VerifiedRequest, Verifier

@@ -20,14 +20,8 @@ from auth_plugin.credentials import (
     MissingCredentialsError,
 )
 from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.signing import (
-    AuthorizationHeader,
-    check_salt,
-    compute_signature,
-    parse_date,
-    parse_header,
-    sign_request,
-)
+from auth_plugin.header import AuthorizationHeader, check_salt, parse_date, parse_header
+from auth_plugin.signing import compute_signature, sign_request
 from auth_plugin.verification import ReplayCache, Verifier
 
 EXIT_OK = 0

@@ -7,10 +7,11 @@ import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.signing import check_salt, keyed_hmac, keyed_signature, parse_date, parse_header
+from auth_plugin.header import check_salt, parse_date, parse_header
+from auth_plugin.signing import Clock, keyed_hmac, keyed_signature, utc_now
 
 #: The server refuses dates further than this from its clock, and remembers
 #: accepted signatures this long.
@@ -19,13 +20,7 @@ WINDOW = timedelta(minutes=15)
 DEFAULT_MAX_ENTRIES = 100_000
 _MAX_KEYED = 1024
 
-Clock = Callable[[], datetime]
 SecretLookup = Callable[[str], str | None]
-
-
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
 
 
 class ReplayCache:
@@ -42,6 +37,7 @@ class ReplayCache:
     the cache fails closed, it never forgets a live signature early (which
     would let a replay through).
 
+    >>> from datetime import UTC
     >>> cache = ReplayCache(max_entries=2)
     >>> now = datetime(2026, 4, 23, tzinfo=UTC)
     >>> cache.remember("ab" * 32, expires=now + WINDOW, now=now)
@@ -110,6 +106,7 @@ class Verifier:
     (``InvalidAPIKey``), signature (``SignatureDoesNotMatch``), skew
     (``RequestTimeTooSkewed``), replay (``DuplicatedSignature``).
 
+    >>> from datetime import UTC
     >>> verifier = Verifier({"NCSXXXXXXXXXXXXX": "YOUR_API_SECRET"}.get,
     ...                     clock=lambda: datetime(2026, 4, 23, 8, 20, tzinfo=UTC))
     >>> from auth_plugin.signing import sign_request

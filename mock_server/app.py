@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
-from auth_plugin.verification import Clock, utc_now
+from auth_plugin.signing import Clock, utc_now
 from mock_server.admin import ADMIN_ROUTES
 from mock_server.clock import MockClock
 from mock_server.errors import ApiError
