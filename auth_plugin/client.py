@@ -15,7 +15,7 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -25,19 +25,11 @@ from crm_core_client import Client
 from crm_core_client.models import ErrorBody
 
 from auth_plugin.credentials import Credentials
-from auth_plugin.errors import ErrorCode
+from auth_plugin.errors import AuthPluginError, ErrorCode
 from auth_plugin.httpx_auth import HmacAuth
 
 DEFAULT_BASE_URL = "https://api.solapi.com"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-#: Operations that may be sent again when an attempt's outcome is unknown
-#: (openapi.yaml says so for both): the bulk delete reports each id's outcome
-#: and never deletes a record twice; a create cannot make a second property
-#: with the same name, and a 409 on the retry is reported as
-#: :class:`PropertyProbablyCreated`.
-RETRY_SAFE_OPERATIONS = frozenset(
-    {("POST", "/crm-core/v1/records/bulk/delete"), ("POST", "/crm-core/v1/properties")}
-)
 #: The errorCodes of a failed authentication: the API answers them with 400,
 #: 401 or 403 depending on the source, so they are recognised by code.
 AUTH_ERROR_CODES = frozenset(
@@ -51,7 +43,7 @@ ALREADY_CREATED_CODES = frozenset({"DuplicatedName", "DuplicatedKey"})
 EARLIER_ATTEMPT_UNKNOWN = "crm_core.earlier_attempt_unknown"
 
 
-class CrmCoreError(Exception):
+class CrmCoreError(AuthPluginError):
     """An error response of the CRM Core API.
 
     :meth:`from_response` returns the most specific subclass: an
@@ -104,34 +96,24 @@ class PropertyProbablyCreated(CrmCoreError):
 class RetryPolicy:
     """When and how long to wait before sending a request again.
 
-    Any operation is retried on 429 (the server refused it before applying
-    it) and on a failure to connect (it was never sent). Only operations in
-    ``retry_safe`` are also retried on 503, 502, 504 and on a timeout or a
-    dropped connection after sending, when the first attempt may have been
-    applied: openapi.yaml says both operations may be re-sent then. Never
-    on a 500 or another 4xx.
+    Any request is re-sent after a 429 (refused before being applied) and
+    after a failure to connect (never sent). When an attempt's outcome is
+    unknown — 502, 503, 504, a timeout or a dropped connection after sending —
+    it is re-sent too, as openapi.yaml advises for both operations (a bulk
+    delete reports each id's outcome; a create cannot make a second property
+    with one name). Never after a 500 or another 4xx. ``sleep`` and
+    ``async_sleep`` are injectable for tests.
     """
 
     max_retries: int = 3
     backoff: float = 0.5
     max_backoff: float = 20.0
-    retry_safe: Collection[tuple[str, str]] = RETRY_SAFE_OPERATIONS
-    always_retry_statuses: frozenset[int] = frozenset({429})
-    safe_retry_statuses: frozenset[int] = frozenset({502, 503, 504})
+    resend_on_unknown_outcome: bool = True
+    refused_statuses: frozenset[int] = frozenset({429})
+    unknown_outcome_statuses: frozenset[int] = frozenset({502, 503, 504})
     sleep_jitter: Callable[[], float] = field(default=random.random, repr=False)
-
-    def is_retry_safe(self, request: httpx.Request) -> bool:
-        return (request.method, request.url.path) in self.retry_safe
-
-    def should_retry_status(self, request: httpx.Request, status: int) -> bool:
-        if status in self.always_retry_statuses:
-            return True
-        return status in self.safe_retry_statuses and self.is_retry_safe(request)
-
-    def should_retry_error(self, request: httpx.Request, error: httpx.TransportError) -> bool:
-        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-            return True
-        return self.is_retry_safe(request)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
 
     def delay(self, attempt: int, response: httpx.Response | None) -> float:
         """Seconds before attempt ``attempt + 1``; ``Retry-After`` wins when given."""
@@ -157,6 +139,45 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+@dataclass
+class _Attempts:
+    """The retry decision for one request, shared by the sync and async loops."""
+
+    policy: RetryPolicy
+    made: int = 0
+    outcome_unknown: bool = False
+
+    def after_error(self, error: httpx.TransportError) -> float | None:
+        """Seconds to wait before re-sending, or None to raise ``error``."""
+        never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+        if not never_sent and not self.policy.resend_on_unknown_outcome:
+            return None
+        return self._next(None, unknown=not never_sent)
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before re-sending, or None to return ``response``."""
+        status = response.status_code
+        if status in self.policy.refused_statuses:
+            return self._next(response, unknown=False)
+        if status in self.policy.unknown_outcome_statuses and self.policy.resend_on_unknown_outcome:
+            return self._next(response, unknown=True)
+        return None
+
+    def _next(self, response: httpx.Response | None, *, unknown: bool) -> float | None:
+        if self.made >= self.policy.max_retries:
+            return None
+        delay = self.policy.delay(self.made, response)
+        self.made += 1
+        self.outcome_unknown = self.outcome_unknown or unknown
+        return delay
+
+    def final(self, response: httpx.Response) -> httpx.Response:
+        """``response``, marked when an earlier attempt may have been applied."""
+        if self.outcome_unknown:
+            response.extensions = {**response.extensions, EARLIER_ATTEMPT_UNKNOWN: True}
+        return response
+
+
 class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Wraps a transport; re-sends per :class:`RetryPolicy`, signing each attempt afresh."""
 
@@ -172,54 +193,40 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self._inner, httpx.BaseTransport)
-        attempt = 0
-        unknown = False
+        attempts = _Attempts(self._policy)
         while True:
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as error:
-                if attempt >= self._policy.max_retries or not self._policy.should_retry_error(
-                    request, error
-                ):
+                delay = attempts.after_error(error)
+                if delay is None:
                     raise
-                unknown = unknown or _may_have_been_applied(error)
-                time.sleep(self._policy.delay(attempt, None))
             else:
-                if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
-                    request, response.status_code
-                ):
-                    return _marked(response, unknown)
-                unknown = unknown or response.status_code in self._policy.safe_retry_statuses
+                delay = attempts.after_response(response)
+                if delay is None:
+                    return attempts.final(response)
                 response.read()
                 response.close()
-                time.sleep(self._policy.delay(attempt, response))
-            attempt += 1
+            self._policy.sleep(delay)
             self._auth.resign(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self._inner, httpx.AsyncBaseTransport)
-        attempt = 0
-        unknown = False
+        attempts = _Attempts(self._policy)
         while True:
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as error:
-                if attempt >= self._policy.max_retries or not self._policy.should_retry_error(
-                    request, error
-                ):
+                delay = attempts.after_error(error)
+                if delay is None:
                     raise
-                unknown = unknown or _may_have_been_applied(error)
-                await asyncio.sleep(self._policy.delay(attempt, None))
             else:
-                if attempt >= self._policy.max_retries or not self._policy.should_retry_status(
-                    request, response.status_code
-                ):
-                    return _marked(response, unknown)
-                unknown = unknown or response.status_code in self._policy.safe_retry_statuses
+                delay = attempts.after_response(response)
+                if delay is None:
+                    return attempts.final(response)
                 await response.aread()
                 await response.aclose()
-                await asyncio.sleep(self._policy.delay(attempt, response))
-            attempt += 1
+            await self._policy.async_sleep(delay)
             self._auth.resign(request)
 
     def close(self) -> None:
@@ -229,17 +236,6 @@ class RetryingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if isinstance(self._inner, httpx.AsyncBaseTransport):
             await self._inner.aclose()
-
-
-def _may_have_been_applied(error: httpx.TransportError) -> bool:
-    """False only when the request certainly never reached the server."""
-    return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
-
-
-def _marked(response: httpx.Response, earlier_attempt_unknown: bool) -> httpx.Response:
-    if earlier_attempt_unknown:
-        response.extensions = {**response.extensions, EARLIER_ATTEMPT_UNKNOWN: True}
-    return response
 
 
 def _raise_for_error(response: httpx.Response) -> None:
@@ -296,8 +292,12 @@ def create_client(
 
     Key and secret default to ``SOLAPI_API_KEY`` / ``SOLAPI_API_SECRET``. The
     same client serves the generated ``sync`` and ``asyncio`` functions.
-    Error responses (4xx, 5xx) raise :class:`CrmCoreError`; success returns
-    the operation's model.
+    Every error response (4xx, 5xx) raises :class:`CrmCoreError` from a
+    response hook, before the generated code sees it; the generated
+    ``raise_on_unexpected_status`` is left for what the hook lets through, an
+    undocumented success status (``crm_core_client.errors.UnexpectedStatus``).
+    The client does not follow redirects (the API sends none), so no
+    redirect hop needs re-signing.
     """
     if api_key is None or api_secret is None:
         credentials = Credentials.from_env(api_key=api_key)
@@ -305,8 +305,6 @@ def create_client(
     auth = HmacAuth(api_key, api_secret)
     policy = retry or RetryPolicy()
     timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-    sync_hooks = auth.event_hooks()
-    async_hooks = auth.async_event_hooks()
     return Client(
         base_url=base_url,
         timeout=timeout,
@@ -314,10 +312,7 @@ def create_client(
         httpx_args={
             "auth": auth,
             "transport": RetryingTransport(transport or httpx.HTTPTransport(), auth, policy),
-            "event_hooks": {
-                "request": sync_hooks["request"],
-                "response": [_raise_for_error],
-            },
+            "event_hooks": {"response": [_raise_for_error]},
         },
     ).set_async_httpx_client(
         httpx.AsyncClient(
@@ -327,6 +322,6 @@ def create_client(
             transport=RetryingTransport(
                 async_transport or httpx.AsyncHTTPTransport(), auth, policy
             ),
-            event_hooks={"request": async_hooks["request"], "response": [_araise_for_error]},
+            event_hooks={"response": [_araise_for_error]},
         )
     )

@@ -6,11 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auth_plugin.errors import AuthPluginError
+
 API_KEY_ENV = "SOLAPI_API_KEY"
 API_SECRET_ENV = "SOLAPI_API_SECRET"  # noqa: S105 - the variable's name, not a secret
 
 
-class MissingCredentialsError(Exception):
+class MissingCredentialsError(AuthPluginError):
     """Raised when the key or the secret is not configured."""
 
 

@@ -1,4 +1,4 @@
-"""The errors of authentication, named by the API's own errorCodes."""
+"""The library's errors: one base class, and authentication refusals named by the API's errorCodes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ class ErrorCode(StrEnum):
     TOO_MANY_REQUESTS = "TooManyRequests"
 
 
-class AuthError(Exception):
+class AuthPluginError(Exception):
+    """The base of every error this library raises: catch one class for all of them."""
+
+
+class AuthError(AuthPluginError):
     """A request the API would refuse, with its errorCode.
 
     The message never holds the API secret.

@@ -18,10 +18,11 @@ class HmacAuth(httpx.Auth):
     httpx runs the auth flow for every request a client sends, and the client
     factory re-sends retries through it, so no signature is sent twice (the
     API refuses a re-used one as ``DuplicatedSignature``). httpx follows
-    redirects *inside* one auth flow, copying the header; to re-sign each
-    redirect hop as well, also pass ``event_hooks=auth.event_hooks()`` (or
-    ``auth.async_event_hooks()``), as :func:`auth_plugin.client.create_client`
-    does. One instance serves both ``httpx.Client`` and ``httpx.AsyncClient``.
+    redirects *inside* one auth flow, copying the header; a client that
+    follows redirects re-signs each hop when also given
+    ``event_hooks=auth.event_hooks()`` (or ``auth.async_event_hooks()``).
+    :func:`auth_plugin.client.create_client` follows none (the API sends
+    none). One instance serves both ``httpx.Client`` and ``httpx.AsyncClient``.
 
     >>> auth = HmacAuth("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET")
     >>> auth

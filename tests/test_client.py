@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
+import httpx
 import pytest
 from crm_core_client import Client
 from crm_core_client.api.properties import create_property
 from crm_core_client.api.records import bulk_delete_records
+from crm_core_client.errors import UnexpectedStatus
 from crm_core_client.models import (
     BulkDeleteRecordsRequest,
     BulkDeleteRecordsResult,
@@ -30,6 +31,7 @@ from auth_plugin.client import (
     create_client,
     expect_success,
 )
+from auth_plugin.errors import AuthPluginError
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
     DEMO_MEMBER_KEY,
@@ -39,9 +41,6 @@ from mock_server.fixtures import (
     DEMO_RECORD_ID,
 )
 from tests.live_mock import RunningMock
-from tests.recording_server import Reply, recording_server
-
-FAST = RetryPolicy(backoff=0.01, max_backoff=0.05)
 
 
 def text_property(name: str, entity_id: str = DEMO_ENTITY_ID) -> CreateScalarPropertyRequest:
@@ -145,80 +144,127 @@ def _verified(headers: list[str]) -> None:
         verifier.verify(header)
 
 
-def test_429_is_retried_after_retry_after_with_a_fresh_signature() -> None:
-    busy = {"errorCode": "TooManyRequests", "errorMessage": "slow down"}
-    ok = {
-        "permanent": False, "requestedCount": 1, "deletedCount": 0, "failedCount": 1,
-        "deleted": [], "dateDeleted": "2026-04-23T08:20:00.000Z", "dateTrashExpires": None,
-        "failed": [{"recordId": DEMO_RECORD_ID, "reason": "NOT_FOUND", "errorMessage": "x"}],
-    }  # fmt: skip
-    script = [Reply(429, busy, {"Retry-After": "1"}), Reply(200, ok)]
-    with recording_server(script) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        started = time.monotonic()
-        result = bulk_delete_records.sync(
-            client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
-        )
-        elapsed = time.monotonic() - started
-    assert isinstance(result, BulkDeleteRecordsResult)
-    headers = [r.headers["Authorization"] for r in server.received]
-    assert len(headers) == 2
-    assert parse_header(headers[0]).salt != parse_header(headers[1]).salt
-    _verified(headers)
-    assert elapsed >= 0.04  # waited (Retry-After 1 s, capped by the test policy at 0.05 s)
+class Script:
+    """A server for ``httpx.MockTransport``: answers (or raises) in order, records requests.
+
+    A retry re-sends the same ``Request`` object, re-signed: what each attempt
+    carried is copied when it arrives.
+    """
+
+    def __init__(self, *steps: httpx.Response | Exception) -> None:
+        self.steps = list(steps)
+        self.received: list[tuple[dict[str, str], bytes]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.received.append((dict(request.headers), request.read()))
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    def authorizations(self) -> list[str]:
+        return [headers["authorization"] for headers, _ in self.received]
 
 
+def scripted_client(script: Script, sleeps: list[float]) -> Client:
+    policy = RetryPolicy(sleep=sleeps.append, sleep_jitter=lambda: 1.0)
+    return create_client(
+        DEMO_OWNER_KEY,
+        DEMO_OWNER_SECRET,
+        base_url="http://crm-core.test",
+        retry=policy,
+        transport=httpx.MockTransport(script),
+    )
+
+
+def reply(status: int, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers)
+
+
+BUSY = {"errorCode": "TooManyRequests", "errorMessage": "slow down"}
+UNAVAILABLE = {"errorCode": "ServiceUnavailable", "errorMessage": "busy"}
+FAILURE = {"errorCode": "InternalServerError", "errorMessage": "서버 오류가 발생했습니다."}
+DUPLICATED = {"errorCode": "DuplicatedName", "errorMessage": "이미 같은 이름의 속성이 있습니다: x"}
+NOT_FOUND_RESULT: dict[str, object] = {
+    "permanent": False, "requestedCount": 1, "deletedCount": 0, "failedCount": 1,
+    "deleted": [], "dateDeleted": "2026-04-23T08:20:00.000Z", "dateTrashExpires": None,
+    "failed": [{"recordId": DEMO_RECORD_ID, "reason": "NOT_FOUND", "errorMessage": "x"}],
+}  # fmt: skip
 CREATED: dict[str, object] = {
     "propertyId": "CRMPP1260423082100789zJfAuP6ndkE", "accountId": "1", "entityId": DEMO_ENTITY_ID,
     "name": "x", "fieldType": "TEXT", "propertyGroupId": None, "options": [], "isMasked": False,
     "key": None, "createdBy": DEMO_OWNER_KEY, "dateCreated": "2026-04-23T08:20:00.000Z",
     "dateUpdated": "2026-04-23T08:20:00.000Z",
 }  # fmt: skip
-DUPLICATED = {"errorCode": "DuplicatedName", "errorMessage": "이미 같은 이름의 속성이 있습니다: x"}
+
+
+def delete_one(client: Client) -> object:
+    return bulk_delete_records.sync(
+        client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
+    )
+
+
+def test_429_waits_exactly_retry_after_and_resends_with_a_fresh_signature() -> None:
+    script = Script(reply(429, BUSY, {"Retry-After": "7"}), reply(200, NOT_FOUND_RESULT))
+    sleeps: list[float] = []
+    result = delete_one(scripted_client(script, sleeps))
+    assert isinstance(result, BulkDeleteRecordsResult)
+    assert sleeps == [7.0]
+    headers = script.authorizations()
+    assert len(headers) == 2
+    assert parse_header(headers[0]).salt != parse_header(headers[1]).salt
+    _verified(headers)
+
+
+def test_without_retry_after_the_backoff_doubles() -> None:
+    script = Script(*[reply(503, UNAVAILABLE)] * 3, reply(200, NOT_FOUND_RESULT))
+    sleeps: list[float] = []
+    delete_one(scripted_client(script, sleeps))
+    assert sleeps == [0.5, 1.0, 2.0]  # backoff 0.5 s, jitter pinned to its top
 
 
 def test_a_create_is_resent_after_a_timeout_and_a_409_then_means_probably_created() -> None:
-    script = [Reply(201, CREATED, delay=2.0), Reply(409, DUPLICATED)]
-    with recording_server(script) as server:
-        client = create_client(
-            DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, timeout=0.3, retry=FAST
-        )
-        with pytest.raises(PropertyProbablyCreated) as caught:
-            create_property.sync(client=client, body=text_property("x"))
+    request = httpx.Request("POST", "http://crm-core.test")
+    script = Script(httpx.ReadTimeout("no answer", request=request), reply(409, DUPLICATED))
+    sleeps: list[float] = []
+    with pytest.raises(PropertyProbablyCreated) as caught:
+        create_property.sync(client=scripted_client(script, sleeps), body=text_property("x"))
     assert caught.value.error_code == "DuplicatedName"
-    assert len(server.received) == 2
-    assert server.received[0].body == server.received[1].body  # the same body, signed afresh
-    _verified([r.headers["Authorization"] for r in server.received])
+    assert len(script.received) == 2
+    assert script.received[0][1] == script.received[1][1]  # the same body, signed afresh
+    _verified(script.authorizations())
 
 
 def test_a_create_is_resent_after_a_503_and_its_success_returned() -> None:
-    unavailable = {"errorCode": "ServiceUnavailable", "errorMessage": "busy"}
-    with recording_server([Reply(503, unavailable), Reply(201, CREATED)]) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        created = create_property.sync(client=client, body=text_property("x"))
+    script = Script(reply(503, UNAVAILABLE), reply(201, CREATED))
+    created = create_property.sync(client=scripted_client(script, []), body=text_property("x"))
     assert isinstance(created, EntityProperty)
-    assert len(server.received) == 2
+    assert len(script.received) == 2
 
 
 def test_a_409_without_an_unknown_attempt_before_is_a_plain_conflict() -> None:
-    busy = {"errorCode": "TooManyRequests", "errorMessage": "slow down"}
     # A 429 was refused before being applied: the name existed before this call.
-    with recording_server([Reply(429, busy), Reply(409, DUPLICATED)]) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        with pytest.raises(CrmCoreError) as caught:
-            create_property.sync(client=client, body=text_property("x"))
+    script = Script(reply(429, BUSY), reply(409, DUPLICATED))
+    with pytest.raises(CrmCoreError) as caught:
+        create_property.sync(client=scripted_client(script, []), body=text_property("x"))
     assert type(caught.value) is CrmCoreError
     assert caught.value.error_code == "DuplicatedName"
 
 
-def test_a_create_is_not_resent_after_a_500() -> None:
-    failure = {"errorCode": "InternalServerError", "errorMessage": "서버 오류가 발생했습니다."}
-    with recording_server([Reply(500, failure), Reply(201, CREATED)]) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        with pytest.raises(CrmCoreError) as caught:
-            create_property.sync(client=client, body=text_property("x"))
+def test_a_500_is_not_resent() -> None:
+    script = Script(reply(500, FAILURE), reply(201, CREATED))
+    with pytest.raises(CrmCoreError) as caught:
+        create_property.sync(client=scripted_client(script, []), body=text_property("x"))
     assert caught.value.status_code == 500
-    assert len(server.received) == 1
+    assert len(script.received) == 1
+
+
+def test_a_connection_never_made_is_retried_without_marking_the_outcome_unknown() -> None:
+    request = httpx.Request("POST", "http://crm-core.test")
+    script = Script(httpx.ConnectError("refused", request=request), reply(409, DUPLICATED))
+    with pytest.raises(CrmCoreError) as caught:
+        create_property.sync(client=scripted_client(script, []), body=text_property("x"))
+    assert type(caught.value) is CrmCoreError  # never sent: the 409 is a real conflict
 
 
 @pytest.mark.parametrize(
@@ -229,36 +275,49 @@ def test_a_create_is_not_resent_after_a_500() -> None:
 def test_auth_failures_are_classified_by_error_code_whatever_the_status(
     status: int, code: str
 ) -> None:
-    with recording_server([Reply(status, {"errorCode": code, "errorMessage": "..."})]) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        with pytest.raises(CrmCoreAuthError) as caught:
-            create_property.sync(client=client, body=text_property("x"))
+    script = Script(reply(status, {"errorCode": code, "errorMessage": "..."}))
+    with pytest.raises(CrmCoreAuthError) as caught:
+        create_property.sync(client=scripted_client(script, []), body=text_property("x"))
     assert (caught.value.status_code, caught.value.error_code) == (status, code)
+    assert isinstance(caught.value, AuthPluginError)  # one base class for the library
 
 
-def test_a_bulk_delete_is_resent_after_a_timeout_and_a_503() -> None:
-    unavailable = {"errorCode": "ServiceUnavailable", "errorMessage": "busy"}
-    script = [Reply(200, {}, delay=2.0), Reply(503, unavailable), Reply(500, unavailable)]
-    with recording_server(script) as server:
-        client = create_client(
-            DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, timeout=0.3, retry=FAST
-        )
-        with pytest.raises(CrmCoreError) as caught:
-            bulk_delete_records.sync(
-                client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
-            )
-    assert caught.value.status_code == 500  # 500 is not retried: the error surfaces
-    assert len(server.received) == 3
-    _verified([r.headers["Authorization"] for r in server.received])
+def test_an_undocumented_success_status_is_the_generated_unexpected_status() -> None:
+    script = Script(httpx.Response(204))
+    with pytest.raises(UnexpectedStatus):
+        delete_one(scripted_client(script, []))
 
 
 def test_retries_are_bounded() -> None:
-    busy = {"errorCode": "TooManyRequests", "errorMessage": "slow down"}
-    with recording_server([Reply(429, busy)] * 10) as server:
-        client = create_client(DEMO_OWNER_KEY, DEMO_OWNER_SECRET, base_url=server.url, retry=FAST)
-        with pytest.raises(CrmCoreError) as caught:
-            bulk_delete_records.sync(
-                client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
-            )
+    script = Script(*[reply(429, BUSY)] * 10)
+    sleeps: list[float] = []
+    with pytest.raises(CrmCoreError) as caught:
+        delete_one(scripted_client(script, sleeps))
     assert caught.value.error_code == "TooManyRequests"
-    assert len(server.received) == FAST.max_retries + 1
+    assert len(script.received) == RetryPolicy().max_retries + 1
+    assert len(sleeps) == RetryPolicy().max_retries
+
+
+def test_async_retries_use_the_async_sleep() -> None:
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    script = Script(reply(429, BUSY, {"Retry-After": "3"}), reply(200, NOT_FOUND_RESULT))
+    client = create_client(
+        DEMO_OWNER_KEY,
+        DEMO_OWNER_SECRET,
+        base_url="http://crm-core.test",
+        retry=RetryPolicy(async_sleep=record),
+        async_transport=httpx.MockTransport(script),
+    )
+
+    async def call() -> object:
+        return await bulk_delete_records.asyncio(
+            client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
+        )
+
+    assert isinstance(asyncio.run(call()), BulkDeleteRecordsResult)
+    assert slept == [3.0]
+    _verified(script.authorizations())
