@@ -259,6 +259,16 @@ class RecordStore:
                 self._load_workspace(db, workspace, now)
         self._refresh_keys()
 
+    def copy_from(self, other: RecordStore) -> None:
+        """Replace all state with a copy of ``other``'s (SQLite's online backup).
+
+        Loading the demo fixtures generates 3,000 records; a test suite loads
+        them once and copies the result into each fresh store instead.
+        """
+        with other._lock, self._lock:
+            other._connection.backup(self._connection)
+        self._refresh_keys()
+
     def _load_workspace(self, db: sqlite3.Connection, ws: WorkspaceFixture, now: datetime) -> None:
         db.execute(
             "INSERT INTO workspaces VALUES (?, ?, ?, ?)",

@@ -5,14 +5,27 @@ from collections.abc import Iterator
 import pytest
 
 from mock_server import create_app
+from mock_server.clock import MockClock
+from mock_server.fixtures import default_fixtures
+from mock_server.store import RecordStore
 from tests.live_mock import RunningMock, serve
 
 # Loaded by schemathesis only (it reads credentials at import), never by pytest.
 collect_ignore = ["contract/hooks.py"]
 
 
+@pytest.fixture(scope="session")
+def demo_state() -> RecordStore:
+    """The demo fixtures loaded once (3,000 generated records), to copy into each mock."""
+    store = RecordStore()
+    store.load(default_fixtures(), MockClock().now())
+    return store
+
+
 @pytest.fixture
-def mock() -> Iterator[RunningMock]:
+def mock(demo_state: RecordStore) -> Iterator[RunningMock]:
     """A fresh mock with the demo fixtures, over real HTTP on 127.0.0.1."""
-    with serve(create_app()) as running:
+    app = create_app(reset=False)  # empty: the demo state is copied in
+    app.state.mock.store.copy_from(demo_state)
+    with serve(app) as running:
         yield running

@@ -90,3 +90,17 @@ def test_two_authorization_headers_are_refused(mock: RunningMock) -> None:
     assert "more than one Authorization header" in response.json()["errorMessage"]
     created = httpx.get(f"{mock.url}/_mock/properties?entityId={DEMO_ENTITY_ID}").json()
     assert "두 헤더" not in {p["name"] for p in created["properties"]}
+
+
+def test_a_copied_store_is_independent_of_its_source(store: RecordStore) -> None:
+    copy = RecordStore()
+    copy.copy_from(store)
+    assert copy.counts() == store.counts()
+    assert copy.secret_for(DEMO_OWNER_KEY) == DEMO_OWNER_SECRET  # keys refreshed too
+    owner = copy.api_key(DEMO_OWNER_KEY)
+    assert owner is not None
+    outcome = copy.bulk_delete(
+        owner.workspace_id, ["CRMRC1260423081530123REC11122233"], permanent=True, now=NOW
+    )
+    assert len(outcome.deleted) == 1
+    assert copy.counts()["records"] == store.counts()["records"] - 1
