@@ -14,10 +14,12 @@ import uvicorn
 from mock_server.app import create_app
 from mock_server.fixtures import (
     DEFAULT_FIXTURES,
+    ApiKeyFixture,
     FixtureError,
     default_fixtures,
     load_fixtures,
     parse_api_key_option,
+    read_api_keys_file,
 )
 
 
@@ -66,11 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="reload the fixtures into --db even if it has data"
     )
     parser.add_argument(
+        "--api-keys-file",
+        type=Path,
+        metavar="FILE",
+        help="add the API keys in FILE (KEY:SECRET:ROLE per line; role OWNER or MEMBER) "
+        "to the first workspace; keeps secrets out of the command line",
+    )
+    parser.add_argument(
         "--api-key",
         action="append",
         default=[],
         metavar="KEY:SECRET:ROLE",
-        help="add an API key (role OWNER or MEMBER) to the default workspace; repeatable",
+        help="add one API key; the secret is visible to every user in the process list, "
+        "prefer --api-keys-file",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
@@ -80,7 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
-        fixtures = fixtures.with_api_keys([parse_api_key_option(k) for k in args.api_key])
+        added = [parse_api_key_option(k) for k in args.api_key]
+        if args.api_keys_file is not None:
+            added += read_api_keys_file(args.api_keys_file)
+        fixtures = fixtures.with_api_keys(added)
     except FixtureError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -100,12 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Never behind a proxy: X-Forwarded-* must not rewrite the client address,
     # and skipping uvicorn's proxy layer saves a little on every request.
     config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
-    _print_banner(args, listener.getsockname()[1], demo=args.fixtures is None)
+    _print_banner(args, listener.getsockname()[1], added, demo=args.fixtures is None)
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
-def _print_banner(args: argparse.Namespace, port: int, *, demo: bool) -> None:
+def _print_banner(
+    args: argparse.Namespace, port: int, added: list[ApiKeyFixture], *, demo: bool
+) -> None:
     print(f"CRM Core mock server on http://{args.host}:{port}  (admin API: /_mock/)")
     print(f"state: {args.db or 'in memory'}")
     if demo:
@@ -114,7 +129,6 @@ def _print_banner(args: argparse.Namespace, port: int, *, demo: bool) -> None:
             print(
                 f"demo {key['role']:6} SOLAPI_API_KEY={key['apiKey']} SOLAPI_API_SECRET={key['apiSecret']}"
             )
-    for text in args.api_key:
-        key, _, role = text.split(":")
-        print(f"added  {role:6} SOLAPI_API_KEY={key} (secret as given)")
+    for key in added:
+        print(f"added  {key.role:6} SOLAPI_API_KEY={key.api_key} (secret as given)")
     sys.stdout.flush()

@@ -133,10 +133,10 @@ def parse_api_key_option(text: str) -> ApiKeyFixture:
     """
     parts = text.split(":")
     if len(parts) != 3 or not all(parts):
-        raise FixtureError("--api-key takes KEY:SECRET:ROLE, e.g. NCSABCDEFGHIJKLM:secret:OWNER")
+        raise FixtureError("an API key is KEY:SECRET:ROLE, e.g. NCSABCDEFGHIJKLM:secret:OWNER")
     key, secret, role = parts
     if role not in ROLES:
-        raise FixtureError(f"--api-key role must be OWNER or MEMBER, got {role!r}")
+        raise FixtureError(f"an API key's role must be OWNER or MEMBER, got {role!r}")
     return ApiKeyFixture(key, secret, role)
 
 
@@ -147,8 +147,36 @@ def load_fixtures(path: Path) -> Fixtures:
     except OSError as error:
         raise FixtureError(f"cannot read fixtures {path}: {error.strerror}") from None
     except yaml.YAMLError as error:
-        raise FixtureError(f"fixtures {path} are not valid YAML: {error}") from None
+        # Never the YAML error's own text: it quotes the offending line, which
+        # may hold an apiSecret.
+        raise FixtureError(f"fixtures {path} are not valid YAML{_position(error)}") from None
     return parse_fixtures(document, source=str(path))
+
+
+def _position(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    return f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+
+
+def read_api_keys_file(path: Path) -> list[ApiKeyFixture]:
+    """``KEY:SECRET:ROLE`` per line (blank lines and ``#`` comments skipped).
+
+    The way to give the mock keys without putting a secret in its command
+    line, which every user of the machine can read in ``ps``.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise FixtureError(f"cannot read API keys {path}: {error.strerror}") from None
+    keys = []
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            try:
+                keys.append(parse_api_key_option(text))
+            except FixtureError as error:  # the message never quotes the line
+                raise FixtureError(f"{path}:{number}: {error}") from None
+    return keys
 
 
 def parse_fixtures(document: Any, *, source: str = "fixtures") -> Fixtures:

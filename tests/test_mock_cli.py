@@ -18,7 +18,8 @@ from auth_plugin import HmacAuth
     [
         (["--port", "99999"], "is not a port number"),
         (["--fixtures", "/nonexistent.yaml"], "cannot read fixtures"),
-        (["--api-key", "only-a-key"], "--api-key takes KEY:SECRET:ROLE"),
+        (["--api-key", "only-a-key"], "an API key is KEY:SECRET:ROLE"),
+        (["--api-keys-file", "/nonexistent.keys"], "cannot read API keys"),
         (["--api-key", "K:S:ADMIN"], "role must be OWNER or MEMBER"),
         (["--db", "/no/such/dir/state.db"], "does not exist"),
     ],
@@ -45,14 +46,18 @@ def test_bad_fixture_file_names_the_place(tmp_path: Path) -> None:
     assert "workspaces[0].plan must be one of" in result.stderr
 
 
-def test_banner_names_the_real_port_and_added_keys_work() -> None:
+def test_banner_names_the_real_port_and_added_keys_work(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("# added for this test\nNCSADDEDMEMBER01:added-secret:MEMBER\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", "0", "--quiet",
-         "--api-key", "NCSADDEDMEMBER01:added-secret:MEMBER"],
+         "--api-keys-file", str(keys)],
         stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:
+        # The secret came from a file: it is not in the process's command line.
+        assert b"added-secret" not in Path(f"/proc/{process.pid}/cmdline").read_bytes()
         assert process.stdout is not None
         first = process.stdout.readline()
         match = re.match(r"CRM Core mock server on (http://127\.0\.0\.1:(\d+))", first)
@@ -74,3 +79,23 @@ def test_banner_names_the_real_port_and_added_keys_work() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_errors_never_echo_a_secret_from_a_file(tmp_path: Path) -> None:
+    fixtures = tmp_path / "f.yaml"
+    fixtures.write_text(
+        "workspaces:\n  - workspaceId: w\n    apiKeys:\n"
+        "      - {apiKey: NCSKEY, apiSecret: very-secret-value: role: OWNER}\n"
+    )
+    keys = tmp_path / "keys"
+    keys.write_text("NCSKEY:another-secret-value:ADMIN\n")
+    for args in (["--fixtures", str(fixtures)], ["--api-keys-file", str(keys)]):
+        result = subprocess.run(
+            [sys.executable, "-m", "mock_server", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert "secret-value" not in result.stderr + result.stdout
+        assert "line" in result.stderr or "keys:1" in result.stderr
