@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
         if details and details[0]["type"] == "json_invalid":
             raise ApiError(400, "BadRequest", "요청 본문이 올바른 JSON이 아닙니다.") from None
         raise ApiError(400, "ValidationError", describe_errors(details)) from None
+    _refuse_duplicate_keys(raw)
     data: Any = operation.body.dump_python(parsed, mode="json", by_alias=True)
     if not isinstance(data, dict):  # pragma: no cover - every body schema is an object
         raise ApiError(400, "ValidationError", "body: must be a JSON object (type)")
@@ -42,6 +44,26 @@ def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
                 )
             seen.add(value)
     return dict(data)
+
+
+def _refuse_duplicate_keys(raw: bytes) -> None:
+    """A key twice in one object is refused: JSON parsers disagree on which one wins.
+
+    (pydantic keeps the last, some proxies the first: ``{"permanent": false,
+    "permanent": true}`` must not mean different things to them.)
+    """
+
+    def check(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ApiError(
+                    400, "ValidationError", f"{key}: 같은 키가 두 번 있습니다 (duplicateKey)"
+                )
+            seen.add(key)
+        return dict(pairs)
+
+    json.loads(raw, object_pairs_hook=check)
 
 
 def describe_errors(details: list[ErrorDetails]) -> str:

@@ -104,3 +104,26 @@ def test_a_copied_store_is_independent_of_its_source(store: RecordStore) -> None
     )
     assert len(outcome.deleted) == 1
     assert copy.counts()["records"] == store.counts()["records"] - 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"recordIds": ["CRMRC1260423081530123REC11122233"], "permanent": false, "permanent": true}',
+        b'{"recordIds": ["CRMRC1260423081530123REC11122233"], "recordIds": ["CRMRC1260423081530124REC11122234"]}',
+    ],
+)
+def test_a_key_twice_in_a_body_is_refused_and_nothing_is_deleted(
+    mock: RunningMock, raw: bytes
+) -> None:
+    response = httpx.post(
+        f"{mock.url}{operation('bulkDeleteRecords').path}",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET),
+        },
+    )
+    assert (response.status_code, response.json()["errorCode"]) == (400, "ValidationError")
+    assert "duplicateKey" in response.json()["errorMessage"]
+    assert httpx.get(f"{mock.url}/_mock/trash").json()["count"] == 0
