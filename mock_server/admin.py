@@ -6,6 +6,7 @@ Bad input is a 400 in the API's error shape and changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
@@ -16,12 +17,28 @@ from starlette.responses import JSONResponse, Response
 from mock_server.clock import isoformat_ms
 from mock_server.errors import ApiError
 from mock_server.state import MockState
+from mock_server.store import EntityView, PropertyView, RecordView
 
 #: Bounds of the admin API's numbers: beyond them a request is refused with 400
 #: and changes nothing (a clock 3 million days ahead breaks every date).
 MAX_LIST_LIMIT = 10_000
 MAX_OFFSET = 2**31 - 1
 MAX_CLOCK_ADVANCE = timedelta(days=36_500)
+
+
+def as_json(view: RecordView | PropertyView | EntityView) -> dict[str, Any]:
+    """A store view as the admin API shows it: the same fields, in camelCase.
+
+    >>> from mock_server.store import EntityView
+    >>> as_json(EntityView("E", "고객", "W", "STARTER", 30, 2))["propertyQuota"]
+    30
+    """
+    return {_camel(name): value for name, value in dataclasses.asdict(view).items()}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
 
 
 def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -91,14 +108,14 @@ async def admin_records(request: Request) -> Response:
         limit=limit,
         offset=offset,
     )
-    return JSONResponse({"records": records, "count": len(records)})
+    return JSONResponse({"records": [as_json(r) for r in records], "count": len(records)})
 
 
 async def admin_trash(request: Request) -> Response:
     mock: MockState = request.app.state.mock
     mock.purge()
     records = mock.store.list_records(in_trash=True, limit=MAX_LIST_LIMIT)
-    return JSONResponse({"records": records, "count": len(records)})
+    return JSONResponse({"records": [as_json(r) for r in records], "count": len(records)})
 
 
 async def admin_record(request: Request) -> Response:
@@ -107,19 +124,20 @@ async def admin_record(request: Request) -> Response:
     record = mock.store.get_record(request.path_params["record_id"])
     if record is None:
         raise ApiError(404, "NotFound", "레코드를 찾을 수 없습니다.")
-    return JSONResponse(record)
+    return JSONResponse(as_json(record))
 
 
 async def admin_properties(request: Request) -> Response:
     mock: MockState = request.app.state.mock
     properties = mock.store.list_properties(request.query_params.get("entityId"))
-    return JSONResponse({"properties": properties, "count": len(properties)})
+    listed = [as_json(p) for p in properties]
+    return JSONResponse({"properties": listed, "count": len(listed)})
 
 
 async def admin_entities(request: Request) -> Response:
     mock: MockState = request.app.state.mock
     entities = mock.store.list_entities(request.query_params.get("apiKey"))
-    return JSONResponse({"entities": entities, "count": len(entities)})
+    return JSONResponse({"entities": [as_json(e) for e in entities], "count": len(entities)})
 
 
 async def admin_stats(request: Request) -> Response:

@@ -175,6 +175,46 @@ class StoredProperty:
     spec: NewProperty
 
 
+@dataclass(frozen=True)
+class RecordView:
+    """A record and how many related rows it has (for the admin API and tests)."""
+
+    record_id: str
+    entity_id: str
+    workspace_id: str
+    date_created: str
+    date_deleted: str | None
+    activities: int
+    event_summaries: int
+    relations: int
+
+
+@dataclass(frozen=True)
+class PropertyView:
+    """A stored property, in brief (for the admin API)."""
+
+    property_id: str
+    entity_id: str
+    name: str
+    field_type: str
+    options: list[dict[str, Any]]
+    is_masked: bool
+    key: str | None
+    date_created: str
+
+
+@dataclass(frozen=True)
+class EntityView:
+    """An entity with its plan's property quota and how much of it is used."""
+
+    entity_id: str
+    name: str
+    workspace_id: str
+    plan: str
+    property_quota: int | None
+    properties: int
+
+
 class _Transaction:
     """``with``: the store's lock, then BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error).
 
@@ -493,7 +533,7 @@ class RecordStore:
         record_id: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[RecordView]:
         """Records with their related-row counts; ``in_trash=None`` for both states."""
         clauses = ["1 = 1"]
         if in_trash is not None:
@@ -516,25 +556,13 @@ class RecordStore:
         )
         with self._lock:
             rows = self._connection.execute(query, (*params, limit, offset)).fetchall()
-        return [
-            {
-                "recordId": r[0],
-                "entityId": r[1],
-                "workspaceId": r[2],
-                "dateCreated": r[3],
-                "dateDeleted": r[4],
-                "activities": r[5],
-                "eventSummaries": r[6],
-                "relations": r[7],
-            }
-            for r in rows
-        ]
+        return [RecordView(*row) for row in rows]
 
-    def get_record(self, record_id: str) -> dict[str, Any] | None:
+    def get_record(self, record_id: str) -> RecordView | None:
         matches = self.list_records(in_trash=None, record_id=record_id, limit=1)
         return matches[0] if matches else None
 
-    def list_properties(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+    def list_properties(self, entity_id: str | None = None) -> list[PropertyView]:
         query = (
             "SELECT property_id, entity_id, name, field_type, options_json, is_masked, key,"
             " date_created FROM properties"
@@ -546,20 +574,11 @@ class RecordStore:
         with self._lock:
             rows = self._connection.execute(query + " ORDER BY date_created, property_id", params)
             return [
-                {
-                    "propertyId": r[0],
-                    "entityId": r[1],
-                    "name": r[2],
-                    "fieldType": r[3],
-                    "options": json.loads(r[4]),
-                    "isMasked": bool(r[5]),
-                    "key": r[6],
-                    "dateCreated": r[7],
-                }
+                PropertyView(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6], r[7])
                 for r in rows.fetchall()
             ]
 
-    def list_entities(self, api_key: str | None = None) -> list[dict[str, Any]]:
+    def list_entities(self, api_key: str | None = None) -> list[EntityView]:
         """Entities (of ``api_key``'s workspace, if given) with their property quota and use."""
         query = (
             "SELECT e.entity_id, e.name, e.workspace_id, w.plan, w.property_quota,"
@@ -572,17 +591,7 @@ class RecordStore:
             params = (api_key,)
         with self._lock:
             rows = self._connection.execute(query + " ORDER BY e.entity_id", params).fetchall()
-        return [
-            {
-                "entityId": entity_id,
-                "name": name,
-                "workspaceId": workspace_id,
-                "plan": plan,
-                "propertyQuota": quota,
-                "properties": used,
-            }
-            for entity_id, name, workspace_id, plan, quota, used in rows
-        ]
+        return [EntityView(*row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         """Row counts per table, for the admin API and integrity tests."""

@@ -117,7 +117,7 @@ def test_sigkill_during_permanent_delete_leaves_all_or_nothing(
         process.wait()
     store = RecordStore(db)  # what a restart opens
     try:
-        present = {r["recordId"] for r in store.list_records(in_trash=None, limit=100_000)}
+        present = {r.record_id for r in store.list_records(in_trash=None, limit=100_000)}
         survivors = len(set(ids) & present)
         assert survivors in (0, 1000), f"{survivors} of 1000 records survived"
         assert store.counts()["orphans"] == 0
