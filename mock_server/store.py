@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -222,11 +222,17 @@ class _Transaction:
     request, and this is the cheaper of the two.
     """
 
-    __slots__ = ("_connection", "_lock")
+    __slots__ = ("_before_commit", "_connection", "_lock")
 
-    def __init__(self, lock: threading.RLock, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        connection: sqlite3.Connection,
+        before_commit: Callable[[], None] | None,
+    ) -> None:
         self._lock = lock
         self._connection = connection
+        self._before_commit = before_commit
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
@@ -248,6 +254,8 @@ class _Transaction:
                 self._connection.execute("ROLLBACK")
                 return
             try:
+                if self._before_commit is not None:
+                    self._before_commit()
                 self._connection.execute("COMMIT")
             except BaseException:
                 self._connection.execute("ROLLBACK")  # never leave a transaction open
@@ -274,6 +282,9 @@ class RecordStore:
         # Every request looks its key up twice (verification, then role): keys
         # change only in load(), so a copy in memory answers without SQLite.
         self._secrets: dict[str, str] = {}
+        #: Called inside every write transaction, just before COMMIT: crash tests
+        #: pause here to kill the process with the changes made but not committed.
+        self.before_commit: Callable[[], None] | None = None
         self._callers: dict[str, ApiKey] = {}
         self._refresh_keys()
 
@@ -282,7 +293,7 @@ class RecordStore:
             self._connection.close()
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._lock, self._connection)
+        return _Transaction(self._lock, self._connection, self.before_commit)
 
     # --- fixtures -----------------------------------------------------------
 

@@ -9,16 +9,21 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from auth_plugin import HmacAuth
-from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_OWNER_KEY, DEMO_OWNER_SECRET
+from mock_server.fixtures import (
+    DEMO_ENTITY_ID,
+    DEMO_OWNER_KEY,
+    DEMO_OWNER_SECRET,
+    default_fixtures,
+)
 from mock_server.spec import operation
-from mock_server.store import RecordStore
+from mock_server.store import DeletionOutcome, RecordStore
 from tests.live_mock import RunningMock, free_port
 
 DELETE = operation("bulkDeleteRecords").path
@@ -54,12 +59,14 @@ def test_eight_clients_deleting_overlapping_sets(mock: RunningMock) -> None:
     for thread in threads:
         thread.join()
     assert len(results) == 8
-    deleted = Counter(item["recordId"] for r in results for item in r["deleted"])
-    # Every id of the union deleted exactly once, or (soft, then permanent) twice:
-    # a permanent delete may empty a record another client had just trashed.
+    # Per mode, an id is deleted at most once; the only legitimate second
+    # deletion is a permanent one emptying a record another client trashed.
+    soft = Counter(i["recordId"] for r in results if not r["permanent"] for i in r["deleted"])
+    hard = Counter(i["recordId"] for r in results if r["permanent"] for i in r["deleted"])
     union = set().union(*map(set, batches))
-    assert set(deleted) == union
-    assert all(count in (1, 2) for count in deleted.values())
+    assert set(soft) | set(hard) == union
+    assert max(soft.values()) == 1
+    assert max(hard.values()) == 1
     for result in results:
         assert result["deletedCount"] + result["failedCount"] == result["requestedCount"]
         assert result["deletedCount"] == len(result["deleted"])
@@ -69,57 +76,157 @@ def test_eight_clients_deleting_overlapping_sets(mock: RunningMock) -> None:
     assert not (set(entity_records(mock.url, 5000)) & union)
 
 
-def start_file_mock(db: Path, port: int) -> subprocess.Popen[bytes]:
+#: The mock in its own process, as a user runs it, with a pause inside every
+#: write transaction once ``armed`` exists: it writes ``marker`` and sleeps, so
+#: that a SIGKILL lands after the changes and before COMMIT.
+PAUSING_MOCK = """
+import pathlib, sys, time
+import uvicorn
+from mock_server import create_app
+db, port, armed, marker = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
+app = create_app(db_path=db)
+def pause():
+    if armed.exists():
+        marker.write_text("inside the transaction")
+        time.sleep(60)
+app.state.mock.store.before_commit = pause
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+"""
+
+
+def start_pausing_mock(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port), "--db", str(db), "--quiet"],
+        [sys.executable, "-c", PAUSING_MOCK, str(tmp_path / "state.sqlite"), str(port),
+         str(tmp_path / "armed"), str(tmp_path / "marker")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/_mock/clock", timeout=1)
-            return process
+            httpx.get(f"{url}/_mock/clock", timeout=1)
+            return process, url
         except httpx.TransportError:
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("file-backed mock did not start")
 
 
-@pytest.mark.parametrize("kill_after", [0.0, 0.005, 0.02, 0.05])
-def test_sigkill_during_permanent_delete_leaves_all_or_nothing(
-    tmp_path: Path, kill_after: float
-) -> None:
-    db = tmp_path / "state.sqlite"
-    port = free_port()
-    process = start_file_mock(db, port)
-    url = f"http://127.0.0.1:{port}"
+def surviving(db: Path, ids: list[str]) -> int:
+    store = RecordStore(db)  # what a restart opens
+    try:
+        present = {r.record_id for r in store.list_records(in_trash=None, limit=100_000)}
+        assert store.counts()["orphans"] == 0
+        return len(set(ids) & present)
+    finally:
+        store.close()
+
+
+def send_permanent_delete(url: str, ids: list[str]) -> httpx.Response | None:
+    try:
+        with httpx.Client(auth=HmacAuth(DEMO_OWNER_KEY, DEMO_OWNER_SECRET), timeout=90) as api:
+            return api.post(f"{url}{DELETE}", json={"recordIds": ids, "permanent": True})
+    except httpx.TransportError:
+        return None  # the server died mid-request
+
+
+def test_sigkill_inside_the_transaction_leaves_nothing_deleted(tmp_path: Path) -> None:
+    process, url = start_pausing_mock(tmp_path)
     try:
         ids = entity_records(url, 1000)
         assert len(ids) == 1000
-
-        def send() -> None:
-            try:
-                with httpx.Client(
-                    auth=HmacAuth(DEMO_OWNER_KEY, DEMO_OWNER_SECRET), timeout=10
-                ) as api:
-                    api.post(f"{url}{DELETE}", json={"recordIds": ids, "permanent": True})
-            except httpx.TransportError:
-                pass  # the server died mid-request: expected
-
-        sender = threading.Thread(target=send)
+        (tmp_path / "armed").touch()
+        sender = threading.Thread(target=send_permanent_delete, args=(url, ids))
         sender.start()
-        time.sleep(kill_after)
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "marker").exists():  # the DELETE ran; COMMIT has not
+            assert time.monotonic() < deadline, "the delete never reached its commit"
+            time.sleep(0.01)
         os.kill(process.pid, signal.SIGKILL)
         sender.join()
     finally:
         process.kill()
         process.wait()
-    store = RecordStore(db)  # what a restart opens
+    assert surviving(tmp_path / "state.sqlite", ids) == 1000
+
+
+def test_sigkill_after_the_answer_keeps_everything_deleted(tmp_path: Path) -> None:
+    process, url = start_pausing_mock(tmp_path)
     try:
-        present = {r.record_id for r in store.list_records(in_trash=None, limit=100_000)}
-        survivors = len(set(ids) & present)
-        assert survivors in (0, 1000), f"{survivors} of 1000 records survived"
-        assert store.counts()["orphans"] == 0
+        ids = entity_records(url, 1000)
+        response = send_permanent_delete(url, ids)
+        assert response is not None
+        assert response.json()["deletedCount"] == 1000
+        os.kill(process.pid, signal.SIGKILL)
     finally:
-        store.close()
+        process.kill()
+        process.wait()
+    assert not (tmp_path / "marker").exists()  # never paused: not armed
+    assert surviving(tmp_path / "state.sqlite", ids) == 0
+
+
+def test_the_stores_lock_serialises_threads_on_one_connection() -> None:
+    store = RecordStore()
+    store.load(default_fixtures(), datetime.now(UTC))
+    caller = store.api_key(DEMO_OWNER_KEY)
+    assert caller is not None
+    ids = [
+        r.record_id for r in store.list_records(in_trash=False, entity_id=DEMO_ENTITY_ID, limit=800)
+    ]
+    barrier = threading.Barrier(8)
+    outcomes: list[DeletionOutcome] = []
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        batch = ids[50 * index : 50 * index + 400]  # heavy overlap
+        outcomes.append(
+            store.bulk_delete(caller.workspace_id, batch, permanent=False, now=datetime.now(UTC))
+        )
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    deleted = Counter(record_id for o in outcomes for record_id, _ in o.deleted)
+    assert set(deleted) == set(ids[: 50 * 7 + 400])
+    assert max(deleted.values()) == 1  # never trashed twice
+    assert store.counts()["trash"] == len(deleted)
+
+
+def test_two_connections_on_one_file_never_delete_a_record_twice(tmp_path: Path) -> None:
+    db = tmp_path / "shared.sqlite"
+    first, second = RecordStore(db), RecordStore(db)
+    first.load(default_fixtures(), datetime.now(UTC))
+    caller = first.api_key(DEMO_OWNER_KEY)
+    assert caller is not None
+    ids = [
+        r.record_id for r in first.list_records(in_trash=False, entity_id=DEMO_ENTITY_ID, limit=600)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: list[DeletionOutcome] = []
+
+    def worker(store: RecordStore) -> None:
+        barrier.wait()
+        for start in range(0, 600, 100):  # many small transactions, interleaved
+            outcomes.append(
+                store.bulk_delete(
+                    caller.workspace_id,
+                    ids[start : start + 150],
+                    permanent=False,
+                    now=datetime.now(UTC),
+                )
+            )
+
+    threads = [threading.Thread(target=worker, args=(store,)) for store in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    deleted = Counter(record_id for o in outcomes for record_id, _ in o.deleted)
+    assert set(deleted) == set(ids)
+    assert max(deleted.values()) == 1
+    first.close()
+    second.close()
