@@ -37,6 +37,7 @@ def test_sign_prints_the_bare_header_value_that_verifies() -> None:
 
 def test_sign_reproduces_a_given_signature() -> None:
     result = run_cli("sign", "--date", "2026-04-23T08:15:30Z", "--salt", "0123456789abcdef")
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(
         "signature=65285c19bc3daf476300058219cfa89d74b585adfd0ca8f86ef88c4561458031"
     )
@@ -44,6 +45,7 @@ def test_sign_reproduces_a_given_signature() -> None:
 
 def test_api_key_flag_overrides_the_environment() -> None:
     result = run_cli("sign", "--api-key", "NCSOTHERXXXXXXXX")
+    assert result.returncode == 0, result.stderr
     assert "apiKey=NCSOTHERXXXXXXXX," in result.stdout
 
 
@@ -119,6 +121,7 @@ def test_verify_says_exactly_what_is_wrong(header: str, code: str, hint: str | N
 def test_verify_reports_skew() -> None:
     value = run_cli("sign", "--date", "2026-04-23T08:15:30Z", "--salt", "0123456789abcdef")
     result = run_cli("verify", value.stdout.strip(), "--now", "2026-04-23T08:31:31Z")
+    assert result.returncode == 1
     assert "refused: RequestTimeTooSkewed" in result.stdout
 
 

@@ -238,5 +238,21 @@ def test_generated_models_refuse_them_too(
     case: str, schema: str, body: dict[str, Any], keyword: str
 ) -> None:
     # uniqueItems is not expressible in the models; the mock checks it from the spec.
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as raised:
         wire_model(schema).validate_json(json.dumps(body), strict=True)
+    types = {error["type"] for error in raised.value.errors()}
+    assert types & PYDANTIC_RULE[keyword], f"{case}: {types}"
+
+
+#: The JSON Schema keyword of each refusal and the pydantic error types that say the same.
+PYDANTIC_RULE = {
+    "minItems": {"too_short"},
+    "maxItems": {"too_long"},
+    # An id of the wrong length fails its min/maxLength before its pattern.
+    "pattern": {"string_pattern_mismatch", "string_too_short"},
+    "type": {"bool_type", "string_type", "int_type"},
+    "required": {"missing"},
+    "additionalProperties": {"extra_forbidden"},
+    "maxLength": {"string_too_long"},
+    "oneOf": {"union_tag_invalid"},
+}

@@ -121,29 +121,39 @@ def contract_mock() -> Iterator[RunningMock]:
         yield running
 
 
+# (path, body, status, errorCode, where the message starts and which rule it names)
 REFUSED = [
-    (DELETE, {"recordIds": [f"CRMRC1260423081530123{i:011d}" for i in range(1001)]}, 400, "ValidationError"),
-    (DELETE, {"recordIds": []}, 400, "ValidationError"),
-    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"] * 2}, 400, "ValidationError"),
-    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "permanent": "yes"}, 400, "ValidationError"),
-    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "extra": 1}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "options": [{"label": "a", "value": "a", "priority": 1}]}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "DROPDOWN"}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "RADIO", "options": []}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "isMasked": 0}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a-b"}, 400, "ValidationError"),
-    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a" * 64}, 400, "ValidationError"),
-    (CREATE, {"entityId": "CRMET1260423081530123XYZ11122299", "name": "x", "fieldType": "TEXT"}, 404, "NotFound"),
+    (DELETE, {"recordIds": [f"CRMRC1260423081530123{i:011d}" for i in range(1001)]}, 400, "ValidationError", ("recordIds:", "(too_long)")),
+    (DELETE, {"recordIds": []}, 400, "ValidationError", ("recordIds:", "(too_short)")),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"] * 2}, 400, "ValidationError", ("recordIds[1]:", "(uniqueItems)")),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "permanent": "yes"}, 400, "ValidationError", ("permanent:", "(bool_type)")),
+    (DELETE, {"recordIds": ["CRMRC1260423081530123REC11122233"], "extra": 1}, 400, "ValidationError", ("extra:", "(extra_forbidden)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "options": [{"label": "a", "value": "a", "priority": 1}]}, 400, "ValidationError", ("options (fieldType TEXT):", "(extra_forbidden)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "DROPDOWN"}, 400, "ValidationError", ("options (fieldType DROPDOWN):", "(missing)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "RADIO", "options": []}, 400, "ValidationError", ("options (fieldType RADIO):", "(too_short)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "isMasked": 0}, 400, "ValidationError", ("isMasked (fieldType TEXT):", "(bool_type)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a-b"}, 400, "ValidationError", ("key (fieldType TEXT):", "(string_pattern_mismatch)")),
+    (CREATE, {"entityId": ENTITY, "name": "x", "fieldType": "TEXT", "key": "a" * 64}, 400, "ValidationError", ("key (fieldType TEXT):", "(string_too_long)")),
+    (CREATE, {"entityId": "CRMET1260423081530123XYZ11122299", "name": "x", "fieldType": "TEXT"}, 404, "NotFound", ("개체를 찾을 수 없습니다: CRMET1260423081530123XYZ11122299", "")),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("path", "body", "status", "code"), REFUSED)
-def test_what_the_api_refuses_the_mock_refuses(
-    contract_mock: RunningMock, path: str, body: object, status: int, code: str
+@pytest.mark.parametrize(("path", "body", "status", "code", "rule"), REFUSED)
+def test_what_the_api_refuses_the_mock_refuses_for_the_right_rule(
+    contract_mock: RunningMock,
+    path: str,
+    body: object,
+    status: int,
+    code: str,
+    rule: tuple[str, str],
 ) -> None:
     with httpx.Client(base_url=contract_mock.url, auth=HmacAuth(KEY, SECRET)) as api:
         response = api.post(path, json=body)
     assert (response.status_code, response.json()["errorCode"]) == (status, code)
+    message = response.json()["errorMessage"]
+    where, which = rule
+    assert message.startswith(where), message
+    assert message.endswith(which), message
 
 
 def test_member_creating_a_property_is_forbidden() -> None:
