@@ -3,7 +3,7 @@
 //
 // Usage: node signed_load.js '<json config>'
 //   config: {url, path, operation: "bulkDelete"|"createProperty", connections,
-//            amount, apiKey, apiSecret, entityId, recordId}
+//            amount, apiKey, apiSecret, entityId, recordId, [recordIds, permanent]}
 // Prints one JSON line: seconds, every latency (ms), statuses.
 //
 // Throughput is timed from the first request sent to the last response
@@ -28,9 +28,15 @@ function authorization() {
   return `HMAC-SHA256 apiKey=${config.apiKey}, date=${date}, salt=${salt}, signature=${signature}`;
 }
 
+// With config.recordIds, each request deletes the next of those real records
+// (config.permanent says how); without, one unknown id (nothing changes).
+let nextRecord = 0;
+
 function body() {
   if (config.operation === 'bulkDelete') {
-    return { recordIds: [config.recordId] };
+    if (!config.recordIds) return { recordIds: [config.recordId] };
+    if (nextRecord >= config.recordIds.length) throw new Error('signed_load: out of record ids');
+    return { recordIds: [config.recordIds[nextRecord++]], permanent: Boolean(config.permanent) };
   }
   sequence += 1;
   return { entityId: config.entityId, name: `bench ${runToken} ${sequence}`, fieldType: 'TEXT' };
