@@ -28,6 +28,7 @@ from mock_server.clock import MockClock
 from mock_server.errors import ApiError
 from mock_server.fixtures import Fixtures, default_fixtures
 from mock_server.operations import HANDLERS, Handler
+from mock_server.replay import PersistentReplayCache
 from mock_server.spec import ROLE_RANK, Operation
 from mock_server.state import MockState
 from mock_server.store import ApiKey, RecordStore
@@ -236,13 +237,17 @@ def create_app(
     ``clock`` dates the stored data and drives the trash purge (the admin API
     advances it); ``auth_clock`` judges signature dates. A file database
     keeps its state across restarts: it is loaded from the fixtures only when
-    empty, unless ``reset`` is true.
+    empty, unless ``reset`` is true; it also keeps the signatures accepted in
+    the replay window, so a replay is refused after a restart and by a second
+    process on the same file.
 
     >>> app = create_app()
     >>> app.state.mock.store.counts()["records"] > 3000
     True
     """
     store = RecordStore(db_path)
+    if replay_cache is None and str(db_path) != ":memory:":
+        replay_cache = PersistentReplayCache(store)
     mock = MockState(
         store=store,
         fixtures=fixtures or default_fixtures(),

@@ -122,6 +122,13 @@ CREATE TABLE IF NOT EXISTS relations (
 );
 CREATE INDEX IF NOT EXISTS relations_from ON relations (from_record_id);
 CREATE INDEX IF NOT EXISTS relations_to ON relations (to_record_id);
+-- Signatures accepted within the replay window: with a database file, a
+-- restart or a second process on the same file still refuses a replay.
+CREATE TABLE IF NOT EXISTS accepted_signatures (
+    signature BLOB PRIMARY KEY,
+    expires   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS accepted_signatures_expiry ON accepted_signatures (expires);
 """
 
 
@@ -414,6 +421,20 @@ class RecordStore:
         return self._callers.get(api_key)
 
     # --- records ------------------------------------------------------------
+
+    def remember_signature(self, signature: bytes, *, expires: datetime, now: datetime) -> bool:
+        """Record an accepted signature until ``expires``; False if it is live already."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM accepted_signatures WHERE expires < ?", (isoformat_ms(now),))
+            live = db.execute(
+                "SELECT 1 FROM accepted_signatures WHERE signature = ?", (signature,)
+            ).fetchone()
+            if live is not None:
+                return False
+            db.execute(
+                "INSERT INTO accepted_signatures VALUES (?, ?)", (signature, isoformat_ms(expires))
+            )
+        return True
 
     def purge_trash(self, now: datetime) -> int:
         """Permanently delete records that have been in the trash for 14 days."""
