@@ -21,6 +21,7 @@ from mock_server.fixtures import (
     parse_api_key_option,
     read_api_keys_file,
 )
+from mock_server.protocol import BoundedHttpToolsProtocol
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -112,7 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(db_path=args.db or ":memory:", fixtures=fixtures, reset=args.reset or None)
     # Never behind a proxy: X-Forwarded-* must not rewrite the client address,
     # and skipping uvicorn's proxy layer saves a little on every request.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        http=BoundedHttpToolsProtocol,  # head size and read-time limits
+    )
     _print_banner(args, listener.getsockname()[1], added, demo=args.fixtures is None)
     uvicorn.Server(config).run(sockets=[listener])
     return 0

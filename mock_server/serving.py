@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -10,6 +11,8 @@ from contextlib import contextmanager
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from mock_server.protocol import BoundedHttpToolsProtocol
 
 
 def free_port() -> int:
@@ -20,7 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, *, start_timeout: float = 20.0) -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp,
+    *,
+    start_timeout: float = 20.0,
+    http: type[asyncio.Protocol] = BoundedHttpToolsProtocol,
+) -> Iterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1 until the block ends; yield its base URL.
 
     >>> from mock_server import create_app
@@ -37,6 +45,7 @@ def serve_in_thread(app: ASGIApp, *, start_timeout: float = 20.0) -> Iterator[st
             log_level="error",
             access_log=False,
             proxy_headers=False,
+            http=http,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,0 +1,101 @@
+"""uvicorn's httptools protocol with limits on the request head: size and read time.
+
+uvicorn's httptools protocol buffers a request's header lines without a bound
+and waits for them without a deadline: one 64 MiB header, or a request that
+never finishes its head, costs memory and a connection for as long as the
+client likes. This protocol refuses a head (request line and headers) over
+``MAX_HEAD_BYTES`` with 431 and closes a connection whose head is not
+complete within ``HEAD_TIMEOUT`` seconds with 408, both in the API's error
+shape. Everything else is uvicorn's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+#: The most bytes a request line plus its headers may take (documented in the README).
+MAX_HEAD_BYTES = 64 * 1024
+#: Seconds a client has to send a request's whole head (documented in the README).
+HEAD_TIMEOUT = 10.0
+_END_OF_HEAD = b"\r\n\r\n"
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """:class:`HttpToolsProtocol` that bounds each request head's size and read time."""
+
+    max_head_bytes = MAX_HEAD_BYTES
+    head_timeout = HEAD_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_bytes = 0
+        self._in_head = True
+        self._tail = b""  # the last bytes seen, for an end of head split across reads
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_head_timer()  # a client that connects and sends nothing is let go
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            if self._head_timer is None:  # the deadline runs from a head's first byte
+                self._start_head_timer()
+            end = (self._tail + data).find(_END_OF_HEAD)
+            counted = len(data) if end < 0 else end + len(_END_OF_HEAD) - len(self._tail)
+            self._head_bytes += max(counted, 0)
+            self._tail = (self._tail + data)[-3:]
+            if self._head_bytes > self.max_head_bytes:
+                self._refuse(
+                    431,
+                    "RequestHeaderFieldsTooLarge",
+                    f"요청 줄과 헤더는 {self.max_head_bytes}바이트를 넘을 수 없습니다.",
+                )
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._stop_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        # What arrives next is the head of the next request on this connection
+        # (idle keep-alive connections are closed by uvicorn's own timeout).
+        self._head_bytes, self._in_head, self._tail = 0, True, b""
+
+    def _start_head_timer(self) -> None:
+        self._stop_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        if self._in_head and self._head_bytes == 0:
+            self.transport.close()  # an idle connection: nothing was asked, nothing to answer
+            return
+        if self._in_head:
+            message = f"요청 헤더가 {self.head_timeout:g}초 안에 도착하지 않았습니다."
+            self._refuse(408, "RequestTimeout", message)
+
+    def _refuse(self, status: int, error_code: str, message: str) -> None:
+        self._stop_head_timer()
+        body = json.dumps({"errorCode": error_code, "errorMessage": message}).encode()
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
+        )
+        self.transport.close()
