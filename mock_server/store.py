@@ -642,7 +642,8 @@ class RecordStore:
                     "SELECT count(*) FROM activities WHERE record_id NOT IN (SELECT record_id FROM records)",
                     "SELECT count(*) FROM event_summaries WHERE record_id NOT IN (SELECT record_id FROM records)",
                     "SELECT count(*) FROM relations WHERE from_record_id NOT IN (SELECT record_id FROM records)"
-                    " OR to_record_id NOT IN (SELECT record_id FROM records)",
+                    # A relation always has a target: NULL means the target is gone.
+                    " OR to_record_id IS NULL OR to_record_id NOT IN (SELECT record_id FROM records)",
                 )
             )
         return result
