@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from auth_plugin import sign_request
 from auth_plugin.client import create_client
-from mock_server.serving import free_port
+from mock_server.serving import free_port, wait_until_up
 from mock_server.spec import operation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,18 +67,6 @@ canned_app = Starlette(routes=[Route(BULK_DELETE, canned, methods=["POST"])])
 
 def _cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-
-
-def wait_until_up(url: str, seconds: float) -> bool:
-    """Whether a server at ``url`` answers an HTTP request within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            httpx.post(f"{url}{BULK_DELETE}", json={}, timeout=1)
-            return True
-        except httpx.TransportError:
-            time.sleep(0.05)
-    return False
 
 
 @contextmanager

@@ -32,9 +32,9 @@ import httpx
 import yaml
 
 from auth_plugin import HmacAuth
-from bench.bench_client import canned_server, wait_until_up
+from bench.bench_client import canned_server
 from mock_server.fixtures import DEMO_ENTITY_ID
-from mock_server.serving import free_port
+from mock_server.serving import free_port, wait_until_up
 from mock_server.spec import operation
 
 KEY, SECRET = "NCSBENCHOWNERXXX", "bench-secret"

@@ -9,10 +9,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
 from mock_server.protocol import BoundedHttpToolsProtocol
+
+
+def wait_until_up(url: str, seconds: float) -> bool:
+    """Whether a server at ``url`` answers any HTTP request within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return True
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return False
 
 
 def free_port() -> int:

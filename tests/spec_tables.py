@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
+from mock_server.spec import load_spec
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
-
-
-@cache
-def spec() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return document
+#: The spec as the mock reads it (one loader, cached).
+spec = load_spec
 
 
 def hmac_description() -> str:

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from mock_server.fixtures import (
 )
 from mock_server.spec import operation
 from mock_server.store import DeletionOutcome, RecordStore
-from tests.live_mock import RunningMock, free_port
+from tests.live_mock import RunningMock, free_port, mock_process
 
 DELETE = operation("bulkDeleteRecords").path
 
@@ -94,24 +95,13 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 """
 
 
-def start_pausing_mock(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def pausing_mock(tmp_path: Path) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    process = subprocess.Popen(
+    return mock_process(
         [sys.executable, "-c", PAUSING_MOCK, str(tmp_path / "state.sqlite"), str(port),
          str(tmp_path / "armed"), str(tmp_path / "marker")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        port,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/_mock/clock", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("file-backed mock did not start")
 
 
 def surviving(db: Path, ids: list[str]) -> int:
@@ -133,8 +123,7 @@ def send_permanent_delete(url: str, ids: list[str]) -> httpx.Response | None:
 
 
 def test_sigkill_inside_the_transaction_leaves_nothing_deleted(tmp_path: Path) -> None:
-    process, url = start_pausing_mock(tmp_path)
-    try:
+    with pausing_mock(tmp_path) as (url, process):
         ids = entity_records(url, 1000)
         assert len(ids) == 1000
         (tmp_path / "armed").touch()
@@ -146,23 +135,16 @@ def test_sigkill_inside_the_transaction_leaves_nothing_deleted(tmp_path: Path) -
             time.sleep(0.01)
         os.kill(process.pid, signal.SIGKILL)
         sender.join()
-    finally:
-        process.kill()
-        process.wait()
     assert surviving(tmp_path / "state.sqlite", ids) == 1000
 
 
 def test_sigkill_after_the_answer_keeps_everything_deleted(tmp_path: Path) -> None:
-    process, url = start_pausing_mock(tmp_path)
-    try:
+    with pausing_mock(tmp_path) as (url, process):
         ids = entity_records(url, 1000)
         response = send_permanent_delete(url, ids)
         assert response is not None
         assert response.json()["deletedCount"] == 1000
         os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait()
     assert not (tmp_path / "marker").exists()  # never paused: not armed
     assert surviving(tmp_path / "state.sqlite", ids) == 0
 

@@ -11,9 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -21,35 +19,19 @@ import httpx
 from auth_plugin import sign_request
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from mock_server.spec import operation
-from tests.live_mock import free_port
+from tests.live_mock import free_port, mock_process
 from tests.spec_tables import auth_statuses
 
 DELETE = operation("bulkDeleteRecords").path
 BODY = {"recordIds": ["CRMRC1260423081530999NOPE0000000"]}
 
 
-@contextmanager
-def file_mock(db: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def file_mock(db: Path) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    process = subprocess.Popen(
+    return mock_process(
         [sys.executable, "-m", "mock_server", "--port", str(port), "--db", str(db), "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        port,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/_mock/clock", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the mock did not start"
-                time.sleep(0.05)
-        yield url, process
-    finally:
-        process.kill()
-        process.wait()
 
 
 def send(url: str, header: str) -> httpx.Response:
