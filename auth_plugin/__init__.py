@@ -12,6 +12,7 @@ from auth_plugin.credentials import Credentials, MissingCredentialsError
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import AuthorizationHeader, parse_header
 from auth_plugin.httpx_auth import HmacAuth
+from auth_plugin.replay_cache import ReplayCache
 from auth_plugin.signing import (
     RequestSigner,
     compute_signature,
@@ -19,7 +20,7 @@ from auth_plugin.signing import (
     new_salt,
     sign_request,
 )
-from auth_plugin.verification import ReplayCache, VerifiedRequest, Verifier
+from auth_plugin.verification import VerifiedRequest, Verifier
 
 __all__ = [
     "AuthError",

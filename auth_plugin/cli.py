@@ -21,8 +21,9 @@ from auth_plugin.credentials import (
 )
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import AuthorizationHeader, check_salt, parse_date, parse_header
+from auth_plugin.replay_cache import ReplayCache
 from auth_plugin.signing import compute_signature, sign_request
-from auth_plugin.verification import ReplayCache, Verifier
+from auth_plugin.verification import Verifier
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -105,7 +106,7 @@ def _verify(credentials: Credentials, header_text: str, *, now_text: str | None)
     def lookup(api_key: str) -> str | None:
         return credentials.api_secret if api_key == credentials.api_key else None
 
-    verifier = Verifier(lookup, clock=lambda: now, replay_cache=ReplayCache(max_entries=1))
+    verifier = Verifier(lookup, clock=lambda: now, replay_cache=ReplayCache(max_per_key=1))
     try:
         verified = verifier.verify(value)
     except AuthError as error:

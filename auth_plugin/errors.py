@@ -23,13 +23,17 @@ class AuthPluginError(Exception):
 class AuthError(AuthPluginError):
     """A request the API would refuse, with its errorCode.
 
-    The message never holds the API secret.
+    The message never holds the API secret. ``retry_after`` (seconds) comes
+    with ``TooManyRequests``: a server sends it as ``Retry-After``.
 
     >>> str(AuthError(ErrorCode.UNAUTHORIZED, "Authorization header is missing"))
     'Unauthorized: Authorization header is missing'
     """
 
-    def __init__(self, error_code: ErrorCode, message: str) -> None:
+    def __init__(
+        self, error_code: ErrorCode, message: str, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(f"{error_code.value}: {message}")
         self.error_code = error_code
         self.message = message
+        self.retry_after = retry_after

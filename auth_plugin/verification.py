@@ -2,91 +2,19 @@
 
 from __future__ import annotations
 
-import heapq
 import hmac
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import check_salt, parse_date, parse_header
+from auth_plugin.replay_cache import WINDOW, ReplayCache
 from auth_plugin.signing import Clock, keyed_hmac, keyed_signature, utc_now
 
-#: The server refuses dates further than this from its clock, and remembers
-#: accepted signatures this long.
-WINDOW = timedelta(minutes=15)
-#: Default bound of the replay cache (about 20 MB at the bound).
-DEFAULT_MAX_ENTRIES = 100_000
 _MAX_KEYED = 1024
 
 SecretLookup = Callable[[str], str | None]
-
-
-class ReplayCache:
-    """Signatures accepted within the window; thread-safe and bounded.
-
-    Each entry expires when the date it was signed with leaves the window
-    (``date + WINDOW``): after that the skew check refuses the signature
-    anyway, so forgetting it is safe.
-
-    Bound: at most ``max_entries`` live entries. Only requests that carry a
-    *valid* signature are remembered, so only a holder of a secret can fill
-    the cache. When it is full even after dropping expired entries, further
-    signatures are refused with ``TooManyRequests`` until entries expire:
-    the cache fails closed, it never forgets a live signature early (which
-    would let a replay through).
-
-    >>> from datetime import UTC
-    >>> cache = ReplayCache(max_entries=2)
-    >>> now = datetime(2026, 4, 23, tzinfo=UTC)
-    >>> cache.remember("ab" * 32, expires=now + WINDOW, now=now)
-    >>> cache.remember("ab" * 32, expires=now + WINDOW, now=now)
-    Traceback (most recent call last):
-    ...
-    auth_plugin.errors.AuthError: DuplicatedSignature: this signature has already been used
-    """
-
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
-        self.max_entries = max_entries
-        self._expiry_by_signature: dict[bytes, datetime] = {}
-        self._expiry_heap: list[tuple[datetime, bytes]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._expiry_by_signature)
-
-    def remember(self, signature: str, *, expires: datetime, now: datetime) -> None:
-        """Record ``signature``; raise ``DuplicatedSignature`` if it is live already."""
-        key = _signature_key(signature)
-        with self._lock:
-            self._drop_expired(now)
-            if key in self._expiry_by_signature:
-                raise AuthError(
-                    ErrorCode.DUPLICATED_SIGNATURE, "this signature has already been used"
-                )
-            if len(self._expiry_by_signature) >= self.max_entries:
-                raise AuthError(
-                    ErrorCode.TOO_MANY_REQUESTS,
-                    "too many signed requests within 15 minutes; retry later",
-                )
-            self._expiry_by_signature[key] = expires
-            heapq.heappush(self._expiry_heap, (expires, key))
-
-    def _drop_expired(self, now: datetime) -> None:
-        heap = self._expiry_heap
-        while heap and heap[0][0] < now:
-            _, key = heapq.heappop(heap)
-            del self._expiry_by_signature[key]
-
-
-def _signature_key(signature: str) -> bytes:
-    # 32 raw bytes instead of a 64-character str: less than half the memory.
-    # Only verified (hence hex) signatures reach the cache.
-    return bytes.fromhex(signature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +32,8 @@ class Verifier:
     key); ``clock`` is the server's clock. Checks run in the order the API
     reports them: header syntax, salt and date (``Unauthorized``), key
     (``InvalidAPIKey``), signature (``SignatureDoesNotMatch``), skew
-    (``RequestTimeTooSkewed``), replay (``DuplicatedSignature``).
+    (``RequestTimeTooSkewed``), replay (``DuplicatedSignature``), the key's
+    budget of live signatures (``TooManyRequests``, see :class:`ReplayCache`).
 
     >>> from datetime import UTC
     >>> verifier = Verifier({"NCSXXXXXXXXXXXXX": "YOUR_API_SECRET"}.get,
@@ -164,5 +93,7 @@ class Verifier:
                 f"date is more than {int(self._window.total_seconds() // 60)} minutes "
                 "from the server's clock",
             )
-        self._replay_cache.remember(header.signature, expires=signed_at + self._window, now=now)
+        self._replay_cache.remember(
+            header.api_key, header.signature, expires=signed_at + self._window, now=now
+        )
         return VerifiedRequest(api_key=header.api_key, date=signed_at)

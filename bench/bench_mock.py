@@ -126,16 +126,20 @@ class LoadGenerator:
         url: str,
         operation: str,
         connections: int,
-        amount: int,
+        amount: int | None,
         record_ids: list[str] | None = None,
+        *,
+        seconds: float | None = None,
     ) -> LoadResult:
-        """``amount`` requests; with ``record_ids``, each permanently deletes the next one."""
+        """``amount`` requests, or as many as fit in ``seconds``; with ``record_ids``,
+        each request permanently deletes the next one."""
         config: dict[str, Any] = {
             "url": url,
             "path": DELETE if operation == "bulkDelete" else CREATE,
             "operation": operation,
             "connections": connections,
             "amount": amount,
+            "duration": seconds,
             "apiKey": KEY,
             "apiSecret": SECRET,
             "entityId": DEMO_ENTITY_ID,
@@ -147,7 +151,7 @@ class LoadGenerator:
         finished = subprocess.run(
             ["node", str(LOAD_SCRIPT), json.dumps(config)],
             env={**os.environ, "NODE_PATH": str(self.node_modules)},
-            capture_output=True, text=True, check=False, timeout=600,
+            capture_output=True, text=True, check=False, timeout=600 + (seconds or 0),
         )  # fmt: skip
         if finished.returncode != 0:
             raise RuntimeError(f"signed_load.js failed: {finished.stderr.strip()[-2000:]}")
@@ -177,8 +181,10 @@ def load_generator() -> LoadGenerator | None:
 
 
 @contextmanager
-def mock_process(records: int) -> Iterator[str]:
-    """The mock as a user runs it: its own process, so it does not share the load's GIL."""
+def mock_process(records: int) -> Iterator[tuple[str, int]]:
+    """The mock as a user runs it: its own process, so it does not share the load's GIL.
+
+    Yields its URL and process id."""
     with tempfile.TemporaryDirectory() as scratch:
         fixtures = Path(scratch) / "fixtures.yaml"
         fixtures.write_text(yaml.safe_dump(bench_fixture_document(records)), encoding="utf-8")
@@ -192,7 +198,7 @@ def mock_process(records: int) -> Iterator[str]:
         try:
             if not wait_until_up(url, 60):
                 raise RuntimeError("the mock did not start")
-            yield url
+            yield url, process.pid
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -269,8 +275,8 @@ def compare_with_prism(spec: str) -> None:
     ratios: list[float] = []
     real = REAL_DELETE_AMOUNT + WARM_UP
     with (
-        mock_process(10) as mock_url,
-        mock_process(2 * real) as deleting_url,
+        mock_process(10) as (mock_url, _),
+        mock_process(2 * real) as (deleting_url, _),
         prism(spec) as prism_url,
     ):
         for label, operation, clients, amount in loads:
@@ -368,7 +374,7 @@ def bulk_delete_timings(repeats: int = 15) -> None:
     sizes = (100, 1000)
     needed = (repeats + 1) * 2 * sum(sizes) + 10
     with (
-        mock_process(needed) as url,
+        mock_process(needed) as (url, _),
         httpx.Client(base_url=url, auth=HmacAuth(KEY, SECRET), timeout=60) as client,
     ):
         ids = all_record_ids(url)

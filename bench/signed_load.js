@@ -3,7 +3,8 @@
 //
 // Usage: node signed_load.js '<json config>'
 //   config: {url, path, operation: "bulkDelete"|"createProperty", connections,
-//            amount, apiKey, apiSecret, entityId, recordId, [recordIds, permanent]}
+//            amount | duration (seconds), apiKey, apiSecret, entityId, recordId,
+//            [recordIds, permanent]}
 // Prints one JSON line: seconds, every latency (ms), statuses.
 //
 // Throughput is timed from the first request sent to the last response
@@ -51,7 +52,8 @@ const instance = autocannon(
   {
     url: config.url,
     connections: config.connections,
-    amount: config.amount,
+    // autocannon refuses an explicit undefined: give exactly one of the two.
+    ...(config.duration ? { duration: config.duration } : { amount: config.amount }),
     pipelining: 1,
     timeout: 30,
     requests: [

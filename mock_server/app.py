@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
+from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
 from auth_plugin.signing import Clock, utc_now
 from mock_server.admin import ADMIN_ROUTES
 from mock_server.clock import MockClock
@@ -154,7 +155,8 @@ async def auth_error(request: Request, exc: Exception) -> Response:
     message = AUTH_MESSAGES[exc.error_code]
     if "authorization" in request.headers:  # no header: the reference pages' body verbatim
         message = f"{message} ({exc.message})"
-    return error_response(AUTH_STATUS[exc.error_code], exc.error_code.value, message)
+    headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+    return error_response(AUTH_STATUS[exc.error_code], exc.error_code.value, message, headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
@@ -229,7 +231,7 @@ def create_app(
     fixtures: Fixtures | None = None,
     clock: MockClock | None = None,
     auth_clock: Clock = utc_now,
-    replay_cache: ReplayCache | None = None,
+    signatures_per_key: int = DEFAULT_MAX_PER_KEY,
     reset: bool | None = None,
 ) -> Starlette:
     """Build the mock as an ASGI app (uvicorn, schemathesis, httpx ``ASGITransport``).
@@ -239,15 +241,20 @@ def create_app(
     keeps its state across restarts: it is loaded from the fixtures only when
     empty, unless ``reset`` is true; it also keeps the signatures accepted in
     the replay window, so a replay is refused after a restart and by a second
-    process on the same file.
+    process on the same file. ``signatures_per_key`` is each API key's budget
+    of signed requests within the replay window (beyond it: 429 with
+    ``Retry-After``; see :class:`~auth_plugin.ReplayCache`).
 
     >>> app = create_app()
     >>> app.state.mock.store.counts()["records"] > 3000
     True
     """
     store = RecordStore(db_path)
-    if replay_cache is None and str(db_path) != ":memory:":
-        replay_cache = PersistentReplayCache(store)
+    replay_cache = (
+        ReplayCache(signatures_per_key)
+        if str(db_path) == ":memory:"
+        else PersistentReplayCache(store, signatures_per_key)
+    )
     mock = MockState(
         store=store,
         fixtures=fixtures or default_fixtures(),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
+from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
 from mock_server.app import create_app
 from mock_server.fixtures import (
     DEFAULT_FIXTURES,
@@ -54,6 +55,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mock_server",
@@ -83,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="add one API key; the secret is visible to every user in the process list, "
         "prefer --api-keys-file",
     )
+    parser.add_argument(
+        "--signatures-per-key",
+        type=_positive,
+        default=DEFAULT_MAX_PER_KEY,
+        metavar="N",
+        help="signed requests one API key may make within 15 minutes "
+        f"(default {DEFAULT_MAX_PER_KEY:,}, ~8.5 bytes of memory each); "
+        "beyond it: 429 with Retry-After",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -110,7 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
-    app = create_app(db_path=args.db or ":memory:", fixtures=fixtures, reset=args.reset or None)
+    app = create_app(
+        db_path=args.db or ":memory:",
+        fixtures=fixtures,
+        reset=args.reset or None,
+        signatures_per_key=args.signatures_per_key,
+    )
     # Never behind a proxy: X-Forwarded-* must not rewrite the client address,
     # and skipping uvicorn's proxy layer saves a little on every request.
     config = uvicorn.Config(

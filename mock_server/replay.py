@@ -11,17 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from auth_plugin import AuthError, ErrorCode, ReplayCache
+from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
 from mock_server.store import RecordStore
 
 
 class PersistentReplayCache(ReplayCache):
     """:class:`ReplayCache` in memory first, then the store's ``accepted_signatures`` table."""
 
-    def __init__(self, store: RecordStore) -> None:
-        super().__init__()
+    def __init__(self, store: RecordStore, max_per_key: int = DEFAULT_MAX_PER_KEY) -> None:
+        super().__init__(max_per_key)
         self._store = store
 
-    def remember(self, signature: str, *, expires: datetime, now: datetime) -> None:
-        super().remember(signature, expires=expires, now=now)
+    def remember(self, api_key: str, signature: str, *, expires: datetime, now: datetime) -> None:
+        super().remember(api_key, signature, expires=expires, now=now)
         if not self._store.remember_signature(bytes.fromhex(signature), expires=expires, now=now):
             raise AuthError(ErrorCode.DUPLICATED_SIGNATURE, "this signature has already been used")

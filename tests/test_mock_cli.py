@@ -22,6 +22,8 @@ from auth_plugin import HmacAuth
         (["--api-keys-file", "/nonexistent.keys"], "cannot read API keys"),
         (["--api-key", "K:S:ADMIN"], "role must be OWNER or MEMBER"),
         (["--db", "/no/such/dir/state.db"], "does not exist"),
+        (["--signatures-per-key", "0"], "is not a positive whole number"),
+        (["--signatures-per-key", "1e6"], "is not a positive whole number"),
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str) -> None:

@@ -140,7 +140,12 @@ def test_replay_is_refused_until_the_window_closes() -> None:
     make_verifier(later, cache).verify(
         sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(later))
     )
-    assert len(cache) == 1
+    # Expired entries go within a second (the cache's bucket): memory follows the window.
+    second_later = NOW + CONTRACT_WINDOW + timedelta(seconds=1)
+    make_verifier(second_later, cache).verify(
+        sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(second_later))
+    )
+    assert len(cache) == 2
 
 
 def test_refused_signature_is_not_remembered() -> None:
@@ -153,17 +158,77 @@ def test_refused_signature_is_not_remembered() -> None:
     assert make_verifier(NOW, cache).verify(header).api_key == "NCSXXXXXXXXXXXXX"
 
 
-def test_replay_cache_fails_closed_at_its_bound() -> None:
-    cache = ReplayCache(max_entries=3)
-    verifier = make_verifier(NOW, cache)
+def test_replay_is_refused_until_a_fractional_date_leaves_the_window() -> None:
+    # Expiry 08:30:30.900 lies inside its bucket's second: the bucket must not
+    # go at 08:30:30.000 + 1 s rounding the wrong way, nor at 08:30:30.
+    cache = ReplayCache()
+    signed_at = NOW + timedelta(milliseconds=900)
+    header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(signed_at))
+    make_verifier(NOW, cache).verify(header)
+    for replay_at in (
+        signed_at + CONTRACT_WINDOW - timedelta(milliseconds=1),
+        signed_at + CONTRACT_WINDOW,
+    ):
+        assert refusal(make_verifier(replay_at, cache), header) is ErrorCode.DUPLICATED_SIGNATURE
+
+
+def test_a_key_over_its_budget_gets_retry_after_and_other_keys_do_not_notice() -> None:
+    cache = ReplayCache(max_per_key=3)
+    owner = make_verifier(NOW, cache)
     for _ in range(3):
-        verifier.verify(sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW)))
-    header = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW))
-    assert refusal(verifier, header) is ErrorCode.TOO_MANY_REQUESTS
-    # Once the first entries expire, new signatures are accepted again.
-    later = NOW + CONTRACT_WINDOW + timedelta(seconds=1)
-    fresh = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(later))
-    assert make_verifier(later, cache).verify(fresh).api_key == "NCSXXXXXXXXXXXXX"
+        owner.verify(sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW)))
+    with pytest.raises(AuthError) as caught:
+        owner.verify(sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW)))
+    assert caught.value.error_code is ErrorCode.TOO_MANY_REQUESTS
+    # The oldest signature (dated NOW) expires at NOW + 15 min: the whole window.
+    assert caught.value.retry_after == 901
+    for _ in range(3):
+        owner.verify(sign_request("NCSMEMBERXXXXXXX", "MEMBER_SECRET", date=new_date(NOW)))
+    # A replay is still a replay, not a budget question.
+    replayed = sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW))
+    fresh_cache = ReplayCache(max_per_key=1)
+    make_verifier(NOW, fresh_cache).verify(replayed)
+    assert refusal(make_verifier(NOW, fresh_cache), replayed) is ErrorCode.DUPLICATED_SIGNATURE
+
+
+def test_the_budget_comes_back_as_signatures_expire() -> None:
+    cache = ReplayCache(max_per_key=2)
+    early, late = NOW - timedelta(minutes=10), NOW
+    make_verifier(NOW, cache).verify(
+        sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(early))
+    )
+    make_verifier(NOW, cache).verify(
+        sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(late))
+    )
+    with pytest.raises(AuthError) as caught:
+        make_verifier(NOW, cache).verify(
+            sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW))
+        )
+    # The early one leaves the window five minutes from now.
+    assert caught.value.retry_after == 301
+    after = NOW + timedelta(seconds=301)
+    make_verifier(after, cache).verify(
+        sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(after))
+    )
+    assert len(cache) == 2
+
+
+def test_refusals_before_the_signature_is_verified_take_no_slot() -> None:
+    cache = ReplayCache(max_per_key=1)
+    verifier = make_verifier(NOW, cache)
+    bad = [
+        None,
+        "Bearer token",
+        sign_request("NCSXXXXXXXXXXXXX", "WRONG_SECRET", date=new_date(NOW)),
+        sign_request("NCSUNKNOWNXXXXXX", "YOUR_API_SECRET", date=new_date(NOW)),
+        sign_request(
+            "NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW - timedelta(hours=1))
+        ),
+    ]
+    for header in bad:
+        refusal(verifier, header)
+    assert len(cache) == 0
+    verifier.verify(sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET", date=new_date(NOW)))
 
 
 def test_replay_cache_is_thread_safe() -> None:
