@@ -72,7 +72,8 @@ def test_a_key_over_its_budget_gets_429_with_retry_after_and_no_other_key_does(u
     assert set(over.json()) == {"errorCode", "errorMessage"}
     header_schema = load_spec()["components"]["headers"]["RetryAfter"]["schema"]
     retry_after = over.headers["retry-after"]
-    assert header_schema["type"] == "integer" and retry_after.isdigit()
+    assert header_schema["type"] == "integer"
+    assert retry_after.isdigit()
     # The oldest of this key's signatures was made seconds ago: it expires
     # in just under the 15-minute window.
     assert 880 <= int(retry_after) <= 901
