@@ -1,4 +1,4 @@
-"""The four mutants issue 19 found surviving, applied one at a time: each must fail the suite.
+"""Mutants that once survived or guard a subtle rule, applied one at a time: each must fail the suite.
 
 Run: ``python -m tests.mutants`` (in the tests environment). Not part of the
 suite: it edits source files (restoring them afterwards) and runs pytest on
