@@ -5,8 +5,9 @@ and waits for them without a deadline: one 64 MiB header, or a request that
 never finishes its head, costs memory and a connection for as long as the
 client likes. This protocol refuses a head (request line and headers) over
 ``MAX_HEAD_BYTES`` with 431 and closes a connection whose head is not
-complete within ``HEAD_TIMEOUT`` seconds with 408, both in the API's error
-shape. Everything else is uvicorn's.
+complete within ``HEAD_TIMEOUT`` seconds with 408 (counted from the
+connection, or from the read that left a head incomplete), both in the
+API's error shape. Everything else is uvicorn's.
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            if self._head_timer is None:  # the deadline runs from a head's first byte
-                self._start_head_timer()
-            end = (self._tail + data).find(_END_OF_HEAD)
+            seen = self._tail + data if self._tail else data
+            end = seen.find(_END_OF_HEAD)
             counted = len(data) if end < 0 else end + len(_END_OF_HEAD) - len(self._tail)
             self._head_bytes += max(counted, 0)
-            self._tail = (self._tail + data)[-3:]
+            self._tail = seen[-3:]
+            # A head that arrives whole in one read (nearly all) needs no timer;
+            # one that continues in a later read gets its deadline now.
+            if end < 0 and self._head_timer is None:
+                self._start_head_timer()
             if self._head_bytes > self.max_head_bytes:
                 self._refuse(
                     431,

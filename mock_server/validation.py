@@ -46,14 +46,8 @@ def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:
     return dict(data)
 
 
-def _refuse_duplicate_keys(raw: bytes) -> None:
-    """A key twice in one object is refused: JSON parsers disagree on which one wins.
-
-    (pydantic keeps the last, some proxies the first: ``{"permanent": false,
-    "permanent": true}`` must not mean different things to them.)
-    """
-
-    def check(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _refuse_duplicate_pairs(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
@@ -61,9 +55,20 @@ def _refuse_duplicate_keys(raw: bytes) -> None:
                     400, "ValidationError", f"{key}: 같은 키가 두 번 있습니다 (duplicateKey)"
                 )
             seen.add(key)
-        return dict(pairs)
+    return pairs  # only the check matters: the parsed value is thrown away
 
-    json.loads(raw, object_pairs_hook=check)
+
+_DUPLICATE_KEY_CHECKER = json.JSONDecoder(object_pairs_hook=_refuse_duplicate_pairs)
+
+
+def _refuse_duplicate_keys(raw: bytes) -> None:
+    """A key twice in one object is refused: JSON parsers disagree on which one wins.
+
+    (pydantic keeps the last, some proxies the first: ``{"permanent": false,
+    "permanent": true}`` must not mean different things to them.) Runs on
+    bodies pydantic has already parsed, so ``raw`` is valid UTF-8 JSON.
+    """
+    _DUPLICATE_KEY_CHECKER.decode(raw.decode("utf-8", "replace"))
 
 
 def describe_errors(details: list[ErrorDetails]) -> str:
