@@ -1,0 +1,110 @@
+"""``nox -s docs``: the folder partners get each release, written to ``dist/docs/``.
+
+- ``openapi.yaml`` and ``openapi.json``: the contract bundled by Redocly with
+  every ``$ref`` resolved (``--dereferenced``), plus ``x-codeSamples`` for each
+  operation (curl, Node.js, Python; ``publishing/code_samples.py``);
+- ``VERSION``: the spec's ``info.version``;
+- ``index.html``: one offline page, Scalar's API reference with its script and
+  the bundle inlined (no request leaves it).
+
+Run: ``python -m publishing.build_docs [TARGET]`` (default ``dist/docs``).
+The same spec gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from publishing.code_samples import code_samples
+from publishing.npm_tools import TOOLS_DIR, package_file, tool, tool_environment
+
+ROOT = TOOLS_DIR.parent
+SPEC = ROOT / "openapi.yaml"
+DEFAULT_TARGET = ROOT / "dist" / "docs"
+SCALAR = "@scalar/api-reference"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def bundle(spec_path: Path = SPEC) -> dict[str, Any]:
+    """The spec with every ``$ref`` resolved, as Redocly bundles it."""
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "bundle.json"
+        finished = subprocess.run(
+            [str(tool("redocly")), "bundle", str(spec_path), "--dereferenced",
+             "--ext", "json", "--output", str(output)],
+            cwd=ROOT, env=tool_environment(), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if finished.returncode != 0:
+            raise RuntimeError(f"redocly bundle failed:\n{finished.stderr.strip()}")
+        document: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return document
+
+
+def with_code_samples(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with ``x-codeSamples`` on every operation (from the source spec's examples)."""
+    source = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                item[method]["x-codeSamples"] = code_samples(source, path, method)
+    return document
+
+
+def reference_page(document: dict[str, Any]) -> str:
+    """The offline HTML reference: Scalar's standalone script and ``document`` inlined."""
+    scalar_js = package_file(SCALAR, "dist/browser/standalone.js").read_text(encoding="utf-8")
+    scalar_version = json.loads(package_file(SCALAR, "package.json").read_text())["version"]
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TOOLS_DIR / "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - both inlined texts are escaped for <script> below
+    )
+    return environment.get_template("index.html.j2").render(
+        title=document["info"]["title"],
+        version=document["info"]["version"],
+        scalar_version=scalar_version,
+        # Inside <script>, only "</" can end the element early; "<\/" means
+        # the same to JSON and to JavaScript.
+        spec_json=json.dumps(document, ensure_ascii=False).replace("</", "<\\/"),
+        scalar_js=scalar_js.replace("</script", "<\\/script"),
+    )
+
+
+def build(target: Path = DEFAULT_TARGET) -> list[Path]:
+    """Write the published folder into ``target``; return the files written."""
+    document = with_code_samples(bundle())
+    target.mkdir(parents=True, exist_ok=True)
+    files = {
+        "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+        "openapi.yaml": yaml.safe_dump(
+            document, allow_unicode=True, sort_keys=False, width=100
+        ),
+        "VERSION": document["info"]["version"] + "\n",
+        "index.html": reference_page(document),
+    }
+    written = []
+    for name, text in files.items():
+        path = target / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0]) if args else DEFAULT_TARGET
+    for path in build(target):
+        print(f"{path.stat().st_size:>10,} B  {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

