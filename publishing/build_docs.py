@@ -84,9 +84,7 @@ def build(target: Path = DEFAULT_TARGET) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     files = {
         "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-        "openapi.yaml": yaml.safe_dump(
-            document, allow_unicode=True, sort_keys=False, width=100
-        ),
+        "openapi.yaml": yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100),
         "VERSION": document["info"]["version"] + "\n",
         "index.html": reference_page(document),
     }

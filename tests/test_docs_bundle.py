@@ -1,0 +1,98 @@
+"""The published folder (``nox -s docs``): the bundle, its code samples, the page's size."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from mock_server.spec import load_spec
+from publishing import build_docs
+from publishing.code_samples import LANGUAGES, render, request_examples
+
+SPEC = load_spec()
+HTTP_METHODS = build_docs.HTTP_METHODS
+#: A partner opens the page offline: Scalar plus the spec must stay light.
+MAX_PAGE_BYTES = 6 * 1024 * 1024
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, item[method])
+        for path, item in document["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    ]
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [ref for value in node.values() for ref in refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in refs(value)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def bundle(published_docs: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((published_docs / "openapi.json").read_text("utf-8"))
+    return document
+
+
+def test_the_folder_holds_the_bundle_in_yaml_and_json_and_its_version(
+    published_docs: Path, bundle: dict[str, Any]
+) -> None:
+    assert sorted(p.name for p in published_docs.iterdir()) == [
+        "VERSION", "index.html", "openapi.json", "openapi.yaml",
+    ]  # fmt: skip
+    from_yaml = yaml.safe_load((published_docs / "openapi.yaml").read_text("utf-8"))
+    assert from_yaml == bundle
+    assert (published_docs / "VERSION").read_text() == SPEC["info"]["version"] + "\n"
+    assert bundle["info"]["version"] == SPEC["info"]["version"]
+
+
+def test_every_ref_is_resolved_and_the_bundle_is_valid_openapi(bundle: dict[str, Any]) -> None:
+    assert refs(SPEC), "the source spec uses $ref: the check below means something"
+    assert refs(bundle) == []
+    validate(bundle)  # openapi-spec-validator, the same gate as the source spec
+    assert [(path, method) for path, method, _ in operations(bundle)] == [
+        (path, method) for path, method, _ in operations(SPEC)
+    ]
+
+
+def test_every_operation_carries_every_example_in_every_language(bundle: dict[str, Any]) -> None:
+    for path, method, operation in operations(bundle):
+        expected = [
+            render(language, SPEC, path, method, body)
+            for body in request_examples(SPEC["paths"][path][method]).values()
+            for language in LANGUAGES
+        ]
+        samples = operation["x-codeSamples"]
+        assert [sample["source"] for sample in samples] == expected
+        assert {sample["lang"] for sample in samples} == {lang.lang for lang in LANGUAGES}
+        assert len({sample["label"] for sample in samples}) == len(samples)
+
+
+def test_every_published_operation_is_documented_with_examples(bundle: dict[str, Any]) -> None:
+    for path, method, operation in operations(bundle):
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary"), where
+        assert operation.get("description"), where
+        assert request_examples(operation), f"{where}: no request example"
+        for status, response in operation["responses"].items():
+            media = response.get("content", {}).get("application/json", {})
+            assert media.get("examples") or "example" in media, f"{where} {status}: no example"
+
+
+def test_the_build_is_reproducible_and_the_page_is_small(
+    published_docs: Path, tmp_path: Path
+) -> None:
+    build_docs.build(tmp_path)
+    for name in ("openapi.json", "openapi.yaml", "VERSION", "index.html"):
+        assert (tmp_path / name).read_bytes() == (published_docs / name).read_bytes(), name
+    assert (published_docs / "index.html").stat().st_size <= MAX_PAGE_BYTES

@@ -1,0 +1,154 @@
+"""The published HTML reference in a real browser: headless Chromium, every outside request blocked.
+
+Debian's ``chromium`` driven by Playwright (``executable_path``; Playwright's
+own browser download cannot work here). ``nox -s tests`` installs chromium
+and a Korean font with apt-get where it runs as root; elsewhere a missing
+chromium skips this test with the reason (a failure under ``CI=true``).
+The screenshot and the first-paint figure go to ``reports/docs/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
+
+from mock_server.spec import load_spec
+from publishing.code_samples import LANGUAGES, request_example_summaries, request_examples
+from tests.environment import require_tool
+
+SPEC = load_spec()
+REPORTS = Path(__file__).resolve().parent.parent / "reports" / "docs"
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+# As the machine's own probe starts it: no background services calling home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@dataclass
+class PageWatch:
+    """What the page did: requests that would have left it, console errors."""
+
+    page: Page
+    outside_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def reference(published_docs: Path) -> Iterator[PageWatch]:
+    chromium = require_tool(
+        "chromium",
+        "the browser test of the HTML reference "
+        "(apt-get install chromium fonts-noto-cjk; nox -s tests does it as root)",
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        watch = PageWatch(page)
+
+        def block_outside(route: Route) -> None:
+            if route.request.url.startswith(LOCAL_SCHEMES):
+                route.continue_()
+            else:
+                watch.outside_requests.append(route.request.url)
+                route.abort()
+
+        def record_console_error(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                watch.console_errors.append(message.text)
+
+        context.route("**/*", block_outside)
+        page.on("console", record_console_error)
+        page.on("pageerror", lambda error: watch.console_errors.append(str(error)))
+        page.goto((published_docs / "index.html").as_uri())
+        page.get_by_text(SPEC["info"]["title"]).first.wait_for(timeout=30_000)
+        yield watch
+        browser.close()
+
+
+def operations() -> list[dict[str, Any]]:
+    return [op for item in SPEC["paths"].values() for op in item.values()]
+
+
+def string_values(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in string_values(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in string_values(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_both_operations_and_every_sample_of_every_language_are_shown(reference: PageWatch) -> None:
+    page = reference.page
+    markers = {"curl": "openssl dgst", "Node.js": "createHmac", "Python": "create_client"}
+    for operation in operations():
+        summary = str(operation["summary"])
+        page.get_by_role("link", name=summary).first.click()
+        heading = page.get_by_role("heading", name=summary).first
+        heading.wait_for(state="visible", timeout=10_000)
+        section = page.locator("section", has=heading).first
+        picker = section.get_by_test_id("client-picker").first
+        code = picker.locator("xpath=ancestor::*[.//pre][1]").locator("pre").first
+        summaries = request_example_summaries(operation)
+        for name, body in request_examples(operation).items():
+            for language in LANGUAGES:
+                label = f"{language.label}: {summaries[name]}"
+                picker.click()
+                page.get_by_role("option", name=label, exact=True).click()
+                shown = code.inner_text()
+                assert markers[language.label] in shown, label
+                for text in string_values(body):
+                    assert text in shown, f"{label}: {text!r} not shown"
+
+
+def test_korean_text_is_rendered_with_real_glyphs(reference: PageWatch) -> None:
+    page = reference.page
+    assert page.get_by_text("레코드 일괄 삭제").first.is_visible()
+    # The same glyph-less code point draws the font's "tofu" box: a Hangul
+    # syllable drawn identically has no font either.
+    drawn = page.evaluate(
+        """() => ['삭', '속', '\\u{10FFFD}'].map((text) => {
+            const canvas = document.createElement('canvas');
+            canvas.width = 64; canvas.height = 64;
+            const context = canvas.getContext('2d');
+            context.font = '48px sans-serif';
+            context.fillText(text, 4, 52);
+            return canvas.toDataURL();
+        })"""
+    )
+    hangul_1, hangul_2, missing = drawn
+    assert hangul_1 != missing
+    assert hangul_2 != missing
+    assert hangul_1 != hangul_2
+
+
+def test_nothing_leaves_the_page_and_the_console_is_clean(
+    reference: PageWatch, published_docs: Path
+) -> None:
+    page = reference.page
+    # Fonts are what an online page fetches last; then give late requests a moment.
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_timeout(1000)
+    first_paint = page.evaluate(
+        "performance.getEntriesByType('paint').map((e) => [e.name, e.startTime])"
+    )
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=REPORTS / "reference.png", full_page=False)
+    metrics = {
+        "page_bytes": (published_docs / "index.html").stat().st_size,
+        "paint_ms": dict(first_paint),
+        "outside_requests": reference.outside_requests,
+        "console_errors": reference.console_errors,
+    }
+    (REPORTS / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(f"docs page: {metrics['page_bytes']:,} B, paint {metrics['paint_ms']}")
+    assert reference.outside_requests == []
+    assert reference.console_errors == []
