@@ -3,6 +3,9 @@
 - ``openapi.yaml`` and ``openapi.json``: the contract bundled by Redocly with
   every ``$ref`` resolved (``--dereferenced``), plus ``x-codeSamples`` for each
   operation (curl, Node.js, Python; ``publishing/code_samples.py``);
+- ``openapi.with-refs.yaml``: the same contract keeping its ``#/components``
+  references, for code generators (they name models after components; from
+  the resolved file they invent a name per use);
 - ``VERSION``: the spec's ``info.version``;
 - ``index.html``: one offline page, Scalar's API reference with its script and
   the bundle inlined (no request leaves it).
@@ -48,9 +51,15 @@ def bundle(spec_path: Path = SPEC) -> dict[str, Any]:
     return document
 
 
+def source_spec() -> dict[str, Any]:
+    """``openapi.yaml`` as written (one file, internal references only)."""
+    document: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    return document
+
+
 def with_code_samples(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with ``x-codeSamples`` on every operation (from the source spec's examples)."""
-    source = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    source = source_spec()
     for path, item in document["paths"].items():
         for method in HTTP_METHODS:
             if method in item:
@@ -84,7 +93,8 @@ def build(target: Path = DEFAULT_TARGET) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     files = {
         "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-        "openapi.yaml": yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100),
+        "openapi.yaml": _yaml(document),
+        "openapi.with-refs.yaml": _yaml(with_code_samples(source_spec())),
         "VERSION": document["info"]["version"] + "\n",
         "index.html": reference_page(document),
     }
@@ -94,6 +104,10 @@ def build(target: Path = DEFAULT_TARGET) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
 def main(argv: list[str] | None = None) -> int:

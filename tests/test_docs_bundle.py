@@ -48,10 +48,17 @@ def test_the_folder_holds_the_bundle_in_yaml_and_json_and_its_version(
     published_docs: Path, bundle: dict[str, Any]
 ) -> None:
     assert sorted(p.name for p in published_docs.iterdir()) == [
-        "VERSION", "index.html", "openapi.json", "openapi.yaml",
+        "VERSION", "index.html", "openapi.json", "openapi.with-refs.yaml", "openapi.yaml",
     ]  # fmt: skip
     from_yaml = yaml.safe_load((published_docs / "openapi.yaml").read_text("utf-8"))
     assert from_yaml == bundle
+    with_refs = yaml.safe_load((published_docs / "openapi.with-refs.yaml").read_text("utf-8"))
+    validate(with_refs)
+    # The generators' file is the source spec plus the samples, nothing else.
+    for item in with_refs["paths"].values():
+        for operation in item.values():
+            del operation["x-codeSamples"]
+    assert with_refs == SPEC
     assert (published_docs / "VERSION").read_text() == SPEC["info"]["version"] + "\n"
     assert bundle["info"]["version"] == SPEC["info"]["version"]
 
@@ -93,6 +100,6 @@ def test_the_build_is_reproducible_and_the_page_is_small(
     published_docs: Path, tmp_path: Path
 ) -> None:
     build_docs.build(tmp_path)
-    for name in ("openapi.json", "openapi.yaml", "VERSION", "index.html"):
+    for name in ("openapi.json", "openapi.yaml", "openapi.with-refs.yaml", "VERSION", "index.html"):
         assert (tmp_path / name).read_bytes() == (published_docs / name).read_bytes(), name
     assert (published_docs / "index.html").stat().st_size <= MAX_PAGE_BYTES
