@@ -203,6 +203,25 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def breaking(session: nox.Session) -> None:
+    """Classify contract changes since the last release (-- --base FILE_OR_GIT_REF); fail on
+    a breaking change without a major version."""
+    _install_dev(session)
+    session.run("python", "-m", "contract_diff", "breaking", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def drift(session: nox.Session) -> None:
+    """Compare our operations with SOLAPI's own document (-- FILE_OR_URL)."""
+    _install_dev(session)
+    if not session.posargs:
+        session.error(
+            "usage: nox -s drift -- FILE_OR_URL (SOLAPI's /crm-core/v1/public/openapi/json)"
+        )
+    session.run("python", "-m", "contract_diff", "drift", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Write dist/docs/: the bundled spec (YAML, JSON, VERSION) and the offline HTML reference."""
     _install_dev(session)

@@ -1,0 +1,5 @@
+import sys
+
+from contract_diff.cli import main
+
+sys.exit(main())
