@@ -259,3 +259,24 @@ def build(session: nox.Session) -> None:
     _install_dev(session)
     session.run("python", "generators/build_client_wheel.py", str(ROOT / "dist"))
     session.run("pytest", "tests/test_client_wheel.py", "-q")
+
+
+@nox.session(python=PYTHON)
+def changelog(session: nox.Session) -> None:
+    """Add info.version's section to CHANGELOG.md (fragments in changes/ + the contract report)
+    and snapshot the spec in releases/; commit both before `nox -s release`."""
+    _install_dev(session)
+    session.run("python", "-m", "publishing.release", "changelog")
+
+
+@nox.session(python=PYTHON)
+def release(session: nox.Session) -> None:
+    """Every gate (lint, check_generated, tests, contract, docs, build), then dist/release/:
+    wheel, sdist, docs archive, changelog excerpt, SHA256SUMS, named with info.version."""
+    gates = {"lint": lint, "check_generated": check_generated, "tests": tests,
+             "contract": contract, "docs": docs, "build": build}  # fmt: skip
+    for name, gate in gates.items():
+        session.log(f"release gate: {name}")
+        gate(session)
+    session.run("python", "-m", "contract_diff", "breaking")
+    session.run("python", "-m", "publishing.release", "build", str(ROOT / "dist" / "release"))

@@ -39,23 +39,37 @@ result = bulk_delete_records.sync(client=client, body=BulkDeleteRecordsRequest(r
 
 def build_client_wheel(outdir: Path) -> Path:
     """Build the wheel into ``outdir`` and return its path."""
+    return build_client(outdir, ["--wheel"])[-1]
+
+
+def build_client_release(outdir: Path) -> list[Path]:
+    """The sdist and the wheel built from it, without build isolation (so the pinned
+    hatchling of the dev environment builds them: the same bytes every time, given
+    ``SOURCE_DATE_EPOCH``)."""
+    return build_client(outdir, ["--sdist", "--wheel", "--no-isolation"])
+
+
+def build_client(outdir: Path, options: list[str]) -> list[Path]:
+    """Run ``python -m build`` with ``options`` on the staged package; return what it made."""
     version = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["info"]["version"]
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as staging_name:
-        staging = Path(staging_name)
+        staging = Path(staging_name) / "solapi-crm-core-client"
+        staging.mkdir()
         text = TEMPLATE.read_text(encoding="utf-8").replace("{version}", str(version))
         (staging / "pyproject.toml").write_text(text, encoding="utf-8")
         (staging / "README.md").write_text(README, encoding="utf-8")
         for name, source in PACKAGES.items():
             shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns("__pycache__"))
-        before = set(outdir.glob("*.whl"))
+        for stale in outdir.glob(f"solapi_crm_core_client-{version}[-.]*"):
+            stale.unlink()  # an earlier build of this version: replaced, never mixed in
+        before = set(outdir.iterdir())
         subprocess.run(  # noqa: S603 - our own command line
-            [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(staging)],
+            [sys.executable, "-m", "build", *options, "--outdir", str(outdir), str(staging)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    built = sorted(set(outdir.glob("*.whl")) - before) or sorted(outdir.glob("*.whl"))
-    return built[-1]
+    return sorted(set(outdir.iterdir()) - before)
 
 
 if __name__ == "__main__":

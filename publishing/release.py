@@ -1,0 +1,194 @@
+"""A release: its changelog section (``changelog``) and its files (``build``).
+
+``python -m publishing.release changelog``: the CHANGELOG.md section for
+``info.version`` — towncrier's fragments from ``changes/`` plus one
+"contract" entry per change ``contract_diff`` finds since the newest older
+snapshot in ``releases/`` — and the snapshot ``releases/openapi-<version>.yaml``.
+Commit both: they are what the next release compares with.
+
+``python -m publishing.release build [OUTDIR]`` (the last step of
+``nox -s release``; default ``dist/release``): the client wheel and sdist,
+the docs folder as ``crm-core-docs-<version>.tar.gz``, the changelog
+section as ``CHANGELOG-<version>.md`` and ``SHA256SUMS-<version>``. Every
+timestamp is ``SOURCE_DATE_EPOCH`` (default: the commit's time), so two
+builds of one commit give the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from contract_diff.documents import compare_documents, resolve
+from contract_diff.report import Version
+from contract_diff.sources import RELEASES, SPEC, released_versions
+from generators.build_client_wheel import build_client_release
+from publishing import build_docs
+
+ROOT = SPEC.parent
+CHANGELOG = ROOT / "CHANGELOG.md"
+FRAGMENTS = ROOT / "changes"
+DEFAULT_OUTDIR = ROOT / "dist" / "release"
+
+
+class ReleaseError(Exception):
+    """The release cannot be made as asked (the message says what to do)."""
+
+
+def contract_version() -> str:
+    """``info.version`` of openapi.yaml: the one version of everything released."""
+    return str(yaml.safe_load(SPEC.read_text(encoding="utf-8"))["info"]["version"])
+
+
+def source_date_epoch() -> int:
+    """``SOURCE_DATE_EPOCH`` if set, else the time of the commit being released."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    shown = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"],  # noqa: S607 - git from PATH
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if shown.returncode != 0 or not shown.stdout.strip().isdigit():
+        raise ReleaseError("not a git checkout: set SOURCE_DATE_EPOCH")
+    return int(shown.stdout.strip())
+
+
+def changelog_section(version: str, changelog: Path = CHANGELOG) -> str:
+    """The ``## <version> (...)`` section of CHANGELOG.md, heading included."""
+    lines = (
+        changelog.read_text(encoding="utf-8").splitlines(keepends=True)
+        if changelog.exists()
+        else []
+    )
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"## {version} ")), None)
+    if start is None:
+        raise ReleaseError(
+            f"CHANGELOG.md has no section for {version}: run `nox -s changelog` first"
+        )
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "".join(lines[start:end]).rstrip() + "\n"
+
+
+# --- the changelog ---------------------------------------------------------------------
+
+
+def contract_entries(version: str) -> list[str]:
+    """One changelog line per contract change since the newest release older than ``version``."""
+    older = [path for found, path in released_versions() if found < Version.parse(version)]
+    if not older:
+        return ["First release of the contract: `POST /crm-core/v1/records/bulk/delete` and "
+                "`POST /crm-core/v1/properties`."]  # fmt: skip
+    base = yaml.safe_load(older[-1].read_text(encoding="utf-8"))
+    new = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    changes = compare_documents(resolve(base), resolve(new))
+    if not changes:
+        return [f"No change to the contract since {base['info']['version']}."]
+    return [f"**{change.kind.value}**: `{change.where}`: {change.detail} ({change.rule})"
+            for change in changes]  # fmt: skip
+
+
+def write_changelog(date: str | None = None) -> str:
+    """Add the section of ``info.version`` to CHANGELOG.md and snapshot the spec; return it."""
+    version = contract_version()
+    if CHANGELOG.exists() and f"\n## {version} " in CHANGELOG.read_text(encoding="utf-8"):
+        raise ReleaseError(f"CHANGELOG.md already has {version}: raise info.version first")
+    FRAGMENTS.mkdir(exist_ok=True)
+    written = []
+    for number, entry in enumerate(contract_entries(version), 1):
+        fragment = FRAGMENTS / f"+contract-{number:04d}.contract.md"
+        fragment.write_text(entry + "\n", encoding="utf-8")
+        written.append(fragment)
+    command = [sys.executable, "-m", "towncrier", "build", "--yes", "--version", version]
+    if date is not None:
+        command += ["--date", date]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        for fragment in written:
+            fragment.unlink(missing_ok=True)
+        raise ReleaseError(f"towncrier failed:\n{finished.stdout}{finished.stderr}")
+    RELEASES.mkdir(exist_ok=True)
+    shutil.copyfile(SPEC, RELEASES / f"openapi-{version}.yaml")
+    return changelog_section(version)
+
+
+# --- the release's files -----------------------------------------------------------------
+
+
+def reproducible_tar_gz(folder: Path, archive: Path, root_name: str, epoch: int) -> None:
+    """``folder`` as a .tar.gz whose bytes depend only on the files' contents and ``epoch``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            info = tarfile.TarInfo(f"{root_name}/{path.relative_to(folder).as_posix()}")
+            info.size, info.mtime, info.mode = path.stat().st_size, epoch, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with path.open("rb") as content:
+                tar.addfile(info, content)
+    with (
+        archive.open("wb") as raw,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=epoch, compresslevel=9
+        ) as compressed,
+    ):
+        compressed.write(buffer.getvalue())
+
+
+def build_release(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
+    """Write the release's files into ``outdir`` (emptied first); return them, sums last."""
+    version = contract_version()
+    excerpt = changelog_section(version)
+    epoch = source_date_epoch()
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # for the wheel and sdist builds
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    outdir.mkdir(parents=True)
+    files = build_client_release(outdir)
+    with tempfile.TemporaryDirectory() as scratch:
+        docs = Path(scratch) / "docs"
+        build_docs.build(docs)
+        archive = outdir / f"crm-core-docs-{version}.tar.gz"
+        reproducible_tar_gz(docs, archive, f"crm-core-docs-{version}", epoch)
+    notes = outdir / f"CHANGELOG-{version}.md"
+    notes.write_text(excerpt, encoding="utf-8")
+    files = sorted([*files, archive, notes])
+    sums = outdir / f"SHA256SUMS-{version}"
+    sums.write_text(
+        "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in files),
+        encoding="utf-8",
+    )
+    return [*files, sums]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if args[:1] == ["changelog"]:
+            print(write_changelog(), end="")
+            return 0
+        if args[:1] == ["build"]:
+            outdir = Path(args[1]) if len(args) > 1 else DEFAULT_OUTDIR
+            for path in build_release(outdir):
+                print(f"{path.stat().st_size:>10,} B  {path}")
+            return 0
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("usage: python -m publishing.release changelog | build [OUTDIR]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

