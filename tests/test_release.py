@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,8 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 def test_every_file_is_named_with_the_contract_version(release: list[Path]) -> None:
     version = load_spec()["info"]["version"]
     assert contract_version() == version
+    # The project's own version is read from the same line (hatch's regex source).
+    assert metadata.version("solapi-crm-core-contract") == version
     assert [path.name for path in release] == sorted([
         f"CHANGELOG-{version}.md",
         f"SHA256SUMS-{version}",
