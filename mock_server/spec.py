@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,8 +25,13 @@ def spec_path() -> Path:
     raise FileNotFoundError("openapi.yaml not found beside mock_server or at the project root")
 
 
-@cache
 def load_spec() -> dict[str, Any]:
+    """openapi.yaml as data: a fresh copy each call, so a caller may change it freely."""
+    return copy.deepcopy(_parsed_spec())
+
+
+@cache
+def _parsed_spec() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
     return document
 
