@@ -123,6 +123,28 @@ def _media(body: Document | None) -> dict[str, Document]:
     return {} if body is None else dict(body.get("content", {}))
 
 
+def _compare_content(
+    where: str, old: Document | None, new: Document | None, direction: Direction
+) -> list[Change]:
+    """A body's media types and, for each one both have, its schema."""
+    old_media, new_media = _media(old), _media(new)
+    added_kind = Kind.COMPATIBLE if direction is Direction.REQUEST else Kind.BREAKING_CLIENT
+    changes = [
+        Change(Kind.BREAKING_CLIENT, f"{direction}-media-type-removed", where, media)
+        for media in sorted(old_media.keys() - new_media.keys())
+    ]
+    changes += [
+        Change(added_kind, f"{direction}-media-type-added", where, media)
+        for media in sorted(new_media.keys() - old_media.keys())
+    ]
+    for media in sorted(old_media.keys() & new_media.keys()):
+        changes += compare_schema(
+            old_media[media].get("schema", {}), new_media[media].get("schema", {}),
+            direction, f"{where} ({media})",
+        )  # fmt: skip
+    return changes
+
+
 def _compare_request_body(name: str, before: Document, after: Document) -> list[Change]:
     old, new = before.get("requestBody"), after.get("requestBody")
     changes: list[Change] = []
@@ -130,17 +152,7 @@ def _compare_request_body(name: str, before: Document, after: Document) -> list[
     if new is not None and new.get("required") and not (old or {}).get("required"):
         changes.append(Change(Kind.BREAKING_CLIENT, "request-body-became-required", where,
                               "now required"))  # fmt: skip
-    old_media, new_media = _media(old), _media(new)
-    for media in sorted(old_media.keys() - new_media.keys()):
-        changes.append(Change(Kind.BREAKING_CLIENT, "request-media-type-removed", where, media))
-    for media in sorted(new_media.keys() - old_media.keys()):
-        changes.append(Change(Kind.COMPATIBLE, "request-media-type-added", where, media))
-    for media in sorted(old_media.keys() & new_media.keys()):
-        changes += compare_schema(
-            old_media[media].get("schema", {}), new_media[media].get("schema", {}),
-            Direction.REQUEST, f"{where} ({media})",
-        )  # fmt: skip
-    return changes
+    return changes + _compare_content(where, old, new, Direction.REQUEST)
 
 
 def _compare_responses(name: str, before: Document, after: Document) -> list[Change]:
@@ -156,16 +168,5 @@ def _compare_responses(name: str, before: Document, after: Document) -> list[Cha
                               f"{name} response {status}", "newly documented"))  # fmt: skip
     for status in sorted(old.keys() & new.keys()):
         where = f"{name} response {status}"
-        old_media, new_media = _media(old[status]), _media(new[status])
-        for media in sorted(old_media.keys() - new_media.keys()):
-            changes.append(
-                Change(Kind.BREAKING_CLIENT, "response-media-type-removed", where, media)
-            )
-        for media in sorted(new_media.keys() - old_media.keys()):
-            changes.append(Change(Kind.BREAKING_CLIENT, "response-media-type-added", where, media))
-        for media in sorted(old_media.keys() & new_media.keys()):
-            changes += compare_schema(
-                old_media[media].get("schema", {}), new_media[media].get("schema", {}),
-                Direction.RESPONSE, f"{where} ({media})",
-            )  # fmt: skip
+        changes += _compare_content(where, old[status], new[status], Direction.RESPONSE)
     return changes
