@@ -69,6 +69,9 @@ def _generate_into(session: nox.Session, target: Path) -> None:
             if destination.exists():
                 shutil.rmtree(destination)
             shutil.copytree(scratch / package, destination)
+    # The TypeScript types, by the openapi-typescript pinned in typescript/package-lock.json.
+    schema = target / "typescript" / "schema.ts"
+    session.run("python", "-m", "generators.build_ts_package", "schema", str(schema), silent=True)
 
 
 def _run_generators(session: nox.Session, target: Path) -> None:
@@ -108,7 +111,7 @@ def _run_generators(session: nox.Session, target: Path) -> None:
 
 
 def _install_generators(session: nox.Session) -> None:
-    session.install(OPENAPI_PYTHON_CLIENT, DATAMODEL_CODEGEN, RUFF)
+    session.install(OPENAPI_PYTHON_CLIENT, DATAMODEL_CODEGEN, RUFF, NODEJS)
 
 
 def _tree_diff(expected: Path, actual: Path) -> list[str]:
@@ -255,10 +258,13 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Build the partner client wheel into dist/ and smoke-test it in a fresh venv."""
+    """Build the partner clients into dist/ (the Python wheel, smoke-tested in a fresh venv;
+    the TypeScript package, npm pack)."""
     _install_dev(session)
+    session.install(NODEJS)
     session.run("python", "generators/build_client_wheel.py", str(ROOT / "dist"))
     session.run("pytest", "tests/test_client_wheel.py", "-q")
+    session.run("python", "-m", "generators.build_ts_package", "pack", str(ROOT / "dist"))
 
 
 @nox.session(python=PYTHON)

@@ -20,8 +20,9 @@ from pathlib import Path
 TOOLS_DIR = Path(__file__).resolve().parent
 LOCK_FILE = TOOLS_DIR / "package-lock.json"
 NODE_MODULES = TOOLS_DIR / "node_modules"
-# The lock the installed tools came from: equal to the current one, nothing to do.
-_STAMP = NODE_MODULES / ".crm-core-lock"
+# In node_modules: the lock the installed packages came from (equal to the current one:
+# nothing to do).
+_STAMP_NAME = ".crm-core-lock"
 
 
 class NpmToolsError(RuntimeError):
@@ -41,15 +42,18 @@ def tool_environment() -> dict[str, str]:
     }
 
 
-def ensure_installed() -> Path:
-    """Install the locked tools unless the installed set already matches the lock.
+def ensure_installed(directory: Path = TOOLS_DIR) -> Path:
+    """Install ``directory``'s locked packages unless what is installed matches the lock.
 
-    Returns ``node_modules``. Raises :class:`NpmToolsError` with npm's output
-    when npm is missing or the install fails.
+    Returns its ``node_modules``. Raises :class:`NpmToolsError` with npm's
+    output when npm is missing or the install fails. (Also used for the
+    TypeScript client's development packages, ``typescript/``.)
     """
-    lock = LOCK_FILE.read_bytes()
-    if _STAMP.exists() and _STAMP.read_bytes() == lock:
-        return NODE_MODULES
+    lock = (directory / "package-lock.json").read_bytes()
+    node_modules = directory / "node_modules"
+    stamp = node_modules / _STAMP_NAME
+    if stamp.exists() and stamp.read_bytes() == lock:
+        return node_modules
     npm = shutil.which("npm")
     if npm is None:
         raise NpmToolsError(
@@ -59,12 +63,12 @@ def ensure_installed() -> Path:
     # lock then fully describes what lands on disk.
     finished = subprocess.run(
         [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=TOOLS_DIR, env=tool_environment(), capture_output=True, text=True, check=False,
+        cwd=directory, env=tool_environment(), capture_output=True, text=True, check=False,
     )  # fmt: skip
     if finished.returncode != 0:
-        raise NpmToolsError(f"npm ci in {TOOLS_DIR} failed:\n{finished.stderr.strip()[-3000:]}")
-    _STAMP.write_bytes(lock)
-    return NODE_MODULES
+        raise NpmToolsError(f"npm ci in {directory} failed:\n{finished.stderr.strip()[-3000:]}")
+    stamp.write_bytes(lock)
+    return node_modules
 
 
 def tool(name: str) -> Path:
