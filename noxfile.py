@@ -251,7 +251,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
     _install_dev(session)
     session.install(NODEJS)  # npx for Prism
-    names = session.posargs or ["auth", "client", "client_instructions", "mock"]
+    names = session.posargs or ["auth", "client", "client_instructions", "ts_client", "mock"]
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")
 

@@ -6,8 +6,10 @@ that says how the tests run it::
     <!-- readme-test: KIND [expect=TEXT] -->
 
 KIND is ``fresh-clone`` (run by tests/test_fresh_clone.py in a new clone),
-``background`` (a server, started and waited for), ``shell`` or ``python``
-(run in order; the block's output must contain TEXT when given).
+``typescript`` (run by tests/test_typescript_client.py from the packed
+package, against a mock), ``background`` (a server, started and waited for),
+``shell`` or ``python`` (run in order; the block's output must contain TEXT
+when given).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-KINDS = ("fresh-clone", "background", "shell", "python")
+KINDS = ("fresh-clone", "typescript", "background", "shell", "python")
 MARKER = re.compile(r"^<!-- readme-test: (?P<kind>[\w-]+)(?: expect=(?P<expect>.*?))? -->$")
 
 

@@ -41,6 +41,8 @@ def test_every_code_block_says_how_it_is_run() -> None:
             assert block.language == "sh", f"{block.where()}: shell blocks are ```sh"
         if block.kind == "python":
             assert block.language == "python", f"{block.where()}: python blocks are ```python"
+        if block.kind == "typescript":
+            assert block.language == "ts", f"{block.where()}: typescript blocks are ```ts"
 
 
 def _ports(blocks: list[Block]) -> dict[str, str]:
@@ -85,7 +87,10 @@ def background() -> Iterator[list[subprocess.Popen[bytes]]]:
 def test_the_readme_blocks_run_in_order(
     tmp_path: Path, background: list[subprocess.Popen[bytes]]
 ) -> None:
-    blocks = [block for block in readme_blocks() if block.kind not in (None, "fresh-clone")]
+    # fresh-clone and typescript blocks are run by their own tests.
+    blocks = [
+        block for block in readme_blocks() if block.kind not in (None, "fresh-clone", "typescript")
+    ]
     ports = _ports(blocks)
     env = dict(os.environ)
     # The "activated" environment: this interpreter's scripts first on PATH.

@@ -23,6 +23,7 @@ from generators.build_ts_package import TS_DIR, contract_version, pack, stage
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.environment import require_tool
 from tests.live_mock import free_port, mock_process
+from tests.readme import runnable_blocks
 from tests.spec_tables import worked_example
 from tests.test_signing_vectors import VECTORS, openssl_signature
 
@@ -121,30 +122,27 @@ def test_a_strict_consumer_compiles_and_the_wrong_shapes_do_not(staged: Path) ->
         assert "'options'" in refused.stdout, refused.stdout
 
 
-def test_npm_pack_installs_into_an_empty_folder_and_works_from_plain_typescript(
-    staged: Path, mock_url: str, tmp_path: Path
-) -> None:
-    tarball = pack(staged, tmp_path / "dist")
+@pytest.fixture(scope="module")
+def consumer(staged: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty folder with the packed tarball installed by npm, as a partner installs it."""
+    tarball = pack(staged, tmp_path_factory.mktemp("dist"))
     assert tarball.name == f"solapi-crm-core-client-{contract_version()}.tgz"
-    consumer = tmp_path / "consumer"
-    consumer.mkdir()
-    (consumer / "package.json").write_text(
+    folder = tmp_path_factory.mktemp("consumer")
+    (folder / "package.json").write_text(
         '{"name": "consumer", "private": true, "type": "module"}\n'
     )
     installed = subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", str(tarball)],
-        cwd=consumer, capture_output=True, text=True, timeout=300, check=False,
+        cwd=folder, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
-    program = consumer / "main.ts"
-    program.write_text(
-        "import { createCrmCoreClient, expectSuccess } from 'solapi-crm-core-client';\n"
-        "const client = createCrmCoreClient({ baseUrl: process.env.CRM_CORE_MOCK_URL });\n"
-        "const result = expectSuccess(await client.POST('/crm-core/v1/records/bulk/delete', {\n"
-        "  body: { recordIds: ['CRMRC1260423081530999NOPE0000000'] },\n"
-        "}));\n"
-        "console.log(`requested ${result.requestedCount}, failed ${result.failed[0]?.reason}`);\n"
-    )
+    return folder
+
+
+def run_typescript(staged: Path, consumer: Path, name: str, source: str, mock_url: str) -> str:
+    """Type-check ``source`` strictly against the installed package, then run it with Node."""
+    program = consumer / name
+    program.write_text(source, encoding="utf-8")
     types = str(TS_DIR / "node_modules" / "@types")
     compiled = tsc(staged, program, "--typeRoots", types, "--types", "node")
     assert compiled.returncode == 0, compiled.stdout
@@ -154,4 +152,33 @@ def test_npm_pack_installs_into_an_empty_folder_and_works_from_plain_typescript(
              "SOLAPI_API_KEY": DEMO_OWNER_KEY, "SOLAPI_API_SECRET": DEMO_OWNER_SECRET},
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == "requested 1, failed NOT_FOUND"
+    return ran.stdout
+
+
+def test_npm_pack_installs_into_an_empty_folder_and_works_from_plain_typescript(
+    staged: Path, consumer: Path, mock_url: str
+) -> None:
+    source = (
+        "import { createCrmCoreClient, expectSuccess } from 'solapi-crm-core-client';\n"
+        "const client = createCrmCoreClient({ baseUrl: process.env.CRM_CORE_MOCK_URL });\n"
+        "const result = expectSuccess(await client.POST('/crm-core/v1/records/bulk/delete', {\n"
+        "  body: { recordIds: ['CRMRC1260423081530999NOPE0000000'] },\n"
+        "}));\n"
+        "console.log(`requested ${result.requestedCount}, failed ${result.failed[0]?.reason}`);\n"
+    )
+    output = run_typescript(staged, consumer, "main.ts", source, mock_url)
+    assert output.strip() == "requested 1, failed NOT_FOUND"
+
+
+def test_the_readme_example_runs_from_the_installed_package(
+    staged: Path, consumer: Path, mock_url: str
+) -> None:
+    (block,) = runnable_blocks("typescript")
+    # The README calls production: here, the mock.
+    source = block.code.replace(
+        "createCrmCoreClient({", "createCrmCoreClient({ baseUrl: process.env.CRM_CORE_MOCK_URL,", 1
+    )
+    assert source != block.code
+    output = run_typescript(staged, consumer, "readme.ts", source, mock_url)
+    assert block.expect is not None
+    assert block.expect in output

@@ -75,23 +75,24 @@ test('create property: a choice type with options, a scalar type, a masked one w
 test('each documented error comes back as a CrmCoreError with its status and errorCode', async () => {
   const owner = createCrmCoreClient({ baseUrl, ...OWNER, ...noRetry });
   const member = createCrmCoreClient({ baseUrl, ...MEMBER, ...noRetry });
-  const cases: Array<[number, string, Promise<unknown>]> = [
-    [400, 'ValidationError', owner.POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [] } }).then(expectSuccess)],
-    [400, 'InvalidAPIKey', createCrmCoreClient({ baseUrl, apiKey: 'NCSUNKNOWNXXXXXX', apiSecret: 'x', ...noRetry })
+  const cases: Array<[number, string, () => Promise<unknown>]> = [
+    [400, 'ValidationError', () => owner.POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [] } }).then(expectSuccess)],
+    [400, 'InvalidAPIKey', () => createCrmCoreClient({ baseUrl, apiKey: 'NCSUNKNOWNXXXXXX', apiSecret: 'x', ...noRetry })
       .POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [UNKNOWN_RECORD] } }).then(expectSuccess)],
-    [403, 'SignatureDoesNotMatch', createCrmCoreClient({ baseUrl, apiKey: OWNER.apiKey, apiSecret: 'wrong', ...noRetry })
+    [403, 'SignatureDoesNotMatch', () => createCrmCoreClient({ baseUrl, apiKey: OWNER.apiKey, apiSecret: 'wrong', ...noRetry })
       .POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [UNKNOWN_RECORD] } }).then(expectSuccess)],
-    [403, 'Forbidden', member.POST('/crm-core/v1/properties', { body: { entityId: ENTITY, name: 'x', fieldType: 'TEXT' } }).then(expectSuccess)],
-    [404, 'NotFound', owner.POST('/crm-core/v1/properties', {
+    [403, 'Forbidden', () => member.POST('/crm-core/v1/properties', { body: { entityId: ENTITY, name: 'x', fieldType: 'TEXT' } }).then(expectSuccess)],
+    [404, 'NotFound', () => owner.POST('/crm-core/v1/properties', {
       body: { entityId: 'CRMET1260423081530123NOPE0000000', name: 'x', fieldType: 'TEXT' } }).then(expectSuccess)],
-    [409, 'DuplicatedName', owner.POST('/crm-core/v1/properties', { body: { entityId: ENTITY, name: 'TS 메모', fieldType: 'TEXT' } }).then(expectSuccess)],
-    [413, 'PayloadTooLarge', owner.POST('/crm-core/v1/properties', {
+    [409, 'DuplicatedName', () => owner.POST('/crm-core/v1/properties', { body: { entityId: ENTITY, name: 'TS 메모', fieldType: 'TEXT' } }).then(expectSuccess)],
+    [413, 'PayloadTooLarge', () => owner.POST('/crm-core/v1/properties', {
       body: { entityId: ENTITY, name: 'big', fieldType: 'TEXT', description: 'x'.repeat(2 * 1024 * 1024) } }).then(expectSuccess)],
-    [415, 'UnsupportedMediaType', owner.POST('/crm-core/v1/records/bulk/delete', {
+    [415, 'UnsupportedMediaType', () => owner.POST('/crm-core/v1/records/bulk/delete', {
       body: { recordIds: [UNKNOWN_RECORD] }, headers: { 'Content-Type': 'text/plain' } }).then(expectSuccess)],
   ];
+  // One at a time: each call is made and awaited in turn.
   for (const [status, errorCode, call] of cases) {
-    const error = await refusal(call);
+    const error = await refusal(call());
     assert.equal(error.status, status, `${errorCode}: ${error.message}`);
     assert.equal(error.errorCode, errorCode);
     assert.ok(error.errorMessage.length > 0);
