@@ -76,6 +76,10 @@ test('each documented error comes back as a CrmCoreError with its status and err
   const owner = createCrmCoreClient({ baseUrl, ...OWNER, ...noRetry });
   const member = createCrmCoreClient({ baseUrl, ...MEMBER, ...noRetry });
   const cases: Array<[number, string, () => Promise<unknown>]> = [
+    // The client always signs: a proxy that drops the header is what gets a 401.
+    [401, 'Unauthorized', () => createCrmCoreClient({ baseUrl, ...OWNER, ...noRetry,
+      fetch: (request) => { request.headers.delete('Authorization'); return fetch(request); } })
+      .POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [UNKNOWN_RECORD] } }).then(expectSuccess)],
     [400, 'ValidationError', () => owner.POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [] } }).then(expectSuccess)],
     [400, 'InvalidAPIKey', () => createCrmCoreClient({ baseUrl, apiKey: 'NCSUNKNOWNXXXXXX', apiSecret: 'x', ...noRetry })
       .POST('/crm-core/v1/records/bulk/delete', { body: { recordIds: [UNKNOWN_RECORD] } }).then(expectSuccess)],
