@@ -7,8 +7,8 @@ snapshot in ``releases/`` — and the snapshot ``releases/openapi-<version>.yaml
 Commit both: they are what the next release compares with.
 
 ``python -m publishing.release build [OUTDIR]`` (the last step of
-``nox -s release``; default ``dist/release``): the client wheel and sdist,
-the docs folder as ``crm-core-docs-<version>.tar.gz``, the changelog
+``nox -s release``; default ``dist/release``): the Python client's wheel and
+sdist, the TypeScript client's npm tarball, the docs folder as ``crm-core-docs-<version>.tar.gz``, the changelog
 section as ``CHANGELOG-<version>.md`` and ``SHA256SUMS-<version>``. Every
 timestamp is ``SOURCE_DATE_EPOCH`` (default: the commit's time), so two
 builds of one commit give the same bytes.
@@ -33,6 +33,7 @@ from contract_diff.documents import compare_documents, resolve
 from contract_diff.report import Version
 from contract_diff.sources import RELEASES, SPEC, released_versions
 from generators.build_client_wheel import build_client_release
+from generators.build_ts_package import pack, stage
 from publishing import build_docs
 
 ROOT = SPEC.parent
@@ -157,6 +158,9 @@ def build_release(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
     outdir.mkdir(parents=True)
     files = build_client_release(outdir)
     with tempfile.TemporaryDirectory() as scratch:
+        staged = Path(scratch) / "typescript"
+        staged.mkdir()
+        files.append(pack(stage(staged), outdir))
         docs = Path(scratch) / "docs"
         build_docs.build(docs)
         archive = outdir / f"crm-core-docs-{version}.tar.gz"

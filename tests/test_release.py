@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from generators.build_ts_package import TS_DIR
 from mock_server.spec import load_spec
 from publishing.npm_tools import NODE_MODULES, ensure_installed
 from publishing.release import changelog_section, contract_version, source_date_epoch
@@ -43,8 +44,9 @@ def working_copy(target: Path) -> Path:
             destination = target / name.decode()
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, destination)  # content only: a fresh mtime
-    # The npm tools are locked: the copy uses the same installed set.
+    # The npm packages are locked: the copy uses the same installed sets.
     (target / "publishing" / "node_modules").symlink_to(NODE_MODULES)
+    (target / "typescript" / "node_modules").symlink_to(ensure_installed(TS_DIR))
     return target
 
 
@@ -65,6 +67,7 @@ def test_every_file_is_named_with_the_contract_version(release: list[Path]) -> N
         f"CHANGELOG-{version}.md",
         f"SHA256SUMS-{version}",
         f"crm-core-docs-{version}.tar.gz",
+        f"solapi-crm-core-client-{version}.tgz",
         f"solapi_crm_core_client-{version}-py3-none-any.whl",
         f"solapi_crm_core_client-{version}.tar.gz",
     ])  # fmt: skip
