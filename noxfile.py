@@ -262,7 +262,7 @@ def build(session: nox.Session) -> None:
     the TypeScript package, npm pack)."""
     _install_dev(session)
     session.install(NODEJS)
-    session.run("python", "generators/build_client_wheel.py", str(ROOT / "dist"))
+    session.run("python", "-m", "generators.build_client_wheel", str(ROOT / "dist"))
     session.run("pytest", "tests/test_client_wheel.py", "-q")
     session.run("python", "-m", "generators.build_ts_package", "pack", str(ROOT / "dist"))
 

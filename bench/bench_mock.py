@@ -181,9 +181,10 @@ def load_generator() -> LoadGenerator | None:
 
 
 @contextmanager
-def mock_process(records: int) -> Iterator[tuple[str, int]]:
+def mock_process(records: int, source: Path | None = None) -> Iterator[tuple[str, int]]:
     """The mock as a user runs it: its own process, so it does not share the load's GIL.
 
+    ``source``: serve the mock of another checkout (``PYTHONPATH``); default this one.
     Yields its URL and process id."""
     with tempfile.TemporaryDirectory() as scratch:
         fixtures = Path(scratch) / "fixtures.yaml"
@@ -193,6 +194,8 @@ def mock_process(records: int) -> Iterator[tuple[str, int]]:
             [sys.executable, "-m", "mock_server", "--port", str(port), "--quiet",
              "--fixtures", str(fixtures)],
             stdout=subprocess.DEVNULL,
+            cwd=source,
+            env=None if source is None else {**os.environ, "PYTHONPATH": str(source)},
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import yaml
-
-from bench.bench_mock import alternate_rounds, bench_fixture_document, load_generator
-from mock_server.serving import free_port, wait_until_up
+from bench.bench_mock import alternate_rounds, load_generator, mock_process
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADS = [
@@ -45,41 +41,25 @@ def worktree(revision: str) -> Iterator[Path]:
             )
 
 
-@contextmanager
-def mock_from(source: Path, fixtures: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port), "--quiet", "--fixtures", str(fixtures)],
-        cwd=source, env={**os.environ, "PYTHONPATH": str(source)}, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(url, 60):
-            raise RuntimeError(f"the mock of {source} did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def main() -> None:
     base = os.environ.get("BENCH_BASE", "HEAD~1")
     generator = load_generator()
     if generator is None:
         return
-    with tempfile.TemporaryDirectory() as scratch, worktree(base) as base_source:
-        fixtures = Path(scratch) / "fixtures.yaml"
-        fixtures.write_text(yaml.safe_dump(bench_fixture_document(10)), encoding="utf-8")
-        with mock_from(base_source, fixtures) as before, mock_from(ROOT, fixtures) as after:
-            print(f"mock at {base} ('base') against the working tree ('now'), rounds taking turns")
-            for label, operation, clients, amount in LOADS:
-                results = alternate_rounds(
-                    generator, {"base": before, "now": after}, operation, clients, amount
-                )
-                for name in ("base", "now"):
-                    print(results[name].line(f"{label} {name}"))
-                ratio = results["now"].throughput / results["base"].throughput
-                print(f"{'':44} now/base {ratio:.2f}x")
+    with (
+        worktree(base) as base_source,
+        mock_process(10, base_source) as (before, _),
+        mock_process(10) as (after, _),
+    ):
+        print(f"mock at {base} ('base') against the working tree ('now'), rounds taking turns")
+        for label, operation, clients, amount in LOADS:
+            results = alternate_rounds(
+                generator, {"base": before, "now": after}, operation, clients, amount
+            )
+            for name in ("base", "now"):
+                print(results[name].line(f"{label} {name}"))
+            ratio = results["now"].throughput / results["base"].throughput
+            print(f"{'':44} now/base {ratio:.2f}x")
 
 
 if __name__ == "__main__":

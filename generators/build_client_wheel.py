@@ -1,6 +1,6 @@
 """Assemble and build the partner client wheel (generated client + models + auth plugin).
 
-Usage: ``python generators/build_client_wheel.py OUTDIR`` (what ``nox -s build`` runs).
+Usage: ``python -m generators.build_client_wheel OUTDIR`` (what ``nox -s build`` runs).
 Needs the ``build`` package; prints the wheel's path.
 """
 
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
+from generators.contract_version import contract_version
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "generators" / "client-wheel.pyproject.toml"
@@ -51,7 +51,7 @@ def build_client_release(outdir: Path) -> list[Path]:
 
 def build_client(outdir: Path, options: list[str]) -> list[Path]:
     """Run ``python -m build`` with ``options`` on the staged package; return what it made."""
-    version = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["info"]["version"]
+    version = contract_version()
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as staging_name:
         staging = Path(staging_name) / "solapi-crm-core-client"
@@ -74,5 +74,5 @@ def build_client(outdir: Path, options: list[str]) -> list[Path]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python generators/build_client_wheel.py OUTDIR")
+        sys.exit("usage: python -m generators.build_client_wheel OUTDIR")
     print(build_client_wheel(Path(sys.argv[1])))

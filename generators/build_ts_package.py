@@ -19,8 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-
+from generators.contract_version import contract_version
 from publishing.npm_tools import ensure_installed, tool_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +51,6 @@ def generate_schema(target: Path = SCHEMA) -> Path:
               "--output", str(output), "--default-non-nullable", "false"], ROOT)  # fmt: skip
         target.write_text(GENERATED_HEADER + output.read_text(encoding="utf-8"), encoding="utf-8")
     return target
-
-
-def contract_version() -> str:
-    return str(
-        yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["info"]["version"]
-    )
 
 
 def stage(directory: Path) -> Path:

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from contract_diff.documents import HTTP_METHODS
 from publishing.code_samples import code_samples
 from publishing.npm_tools import TOOLS_DIR, package_file, tool, tool_environment
 
@@ -33,7 +34,6 @@ ROOT = TOOLS_DIR.parent
 SPEC = ROOT / "openapi.yaml"
 DEFAULT_TARGET = ROOT / "dist" / "docs"
 SCALAR = "@scalar/api-reference"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def bundle(spec_path: Path = SPEC) -> dict[str, Any]:
@@ -57,13 +57,22 @@ def source_spec() -> dict[str, Any]:
     return document
 
 
-def with_code_samples(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with ``x-codeSamples`` on every operation (from the source spec's examples)."""
-    source = source_spec()
-    for path, item in document["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                item[method]["x-codeSamples"] = code_samples(source, path, method)
+def all_code_samples(source: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """The ``x-codeSamples`` of every operation of ``source``, by (path, method)."""
+    return {
+        (path, method): code_samples(source, path, method)
+        for path, item in source["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    }
+
+
+def with_code_samples(
+    document: dict[str, Any], samples: dict[tuple[str, str], list[dict[str, str]]]
+) -> dict[str, Any]:
+    """``document`` with ``samples`` on its operations."""
+    for (path, method), operation_samples in samples.items():
+        document["paths"][path][method]["x-codeSamples"] = operation_samples
     return document
 
 
@@ -89,12 +98,15 @@ def reference_page(document: dict[str, Any]) -> str:
 
 def build(target: Path = DEFAULT_TARGET) -> list[Path]:
     """Write the published folder into ``target``; return the files written."""
-    document = with_code_samples(bundle())
+    source = source_spec()
+    # Rendered once for both files: each Python sample is laid out by a ruff process.
+    samples = all_code_samples(source)
+    document = with_code_samples(bundle(), samples)
     target.mkdir(parents=True, exist_ok=True)
     files = {
         "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
         "openapi.yaml": _yaml(document),
-        "openapi.with-refs.yaml": _yaml(with_code_samples(source_spec())),
+        "openapi.with-refs.yaml": _yaml(with_code_samples(source, samples)),
         "VERSION": document["info"]["version"] + "\n",
         "index.html": reference_page(document),
     }

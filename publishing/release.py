@@ -34,6 +34,7 @@ from contract_diff.report import Version
 from contract_diff.sources import RELEASES, SPEC, released_versions
 from generators.build_client_wheel import build_client_release
 from generators.build_ts_package import pack, stage
+from generators.contract_version import contract_version
 from publishing import build_docs
 
 ROOT = SPEC.parent
@@ -44,11 +45,6 @@ DEFAULT_OUTDIR = ROOT / "dist" / "release"
 
 class ReleaseError(Exception):
     """The release cannot be made as asked (the message says what to do)."""
-
-
-def contract_version() -> str:
-    """``info.version`` of openapi.yaml: the one version of everything released."""
-    return str(yaml.safe_load(SPEC.read_text(encoding="utf-8"))["info"]["version"])
 
 
 def source_date_epoch() -> int:

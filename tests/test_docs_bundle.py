@@ -10,12 +10,12 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from contract_diff.documents import HTTP_METHODS
 from mock_server.spec import load_spec
 from publishing import build_docs
 from publishing.code_samples import LANGUAGES, render, request_examples
 
 SPEC = load_spec()
-HTTP_METHODS = build_docs.HTTP_METHODS
 #: A partner opens the page offline: Scalar plus the spec must stay light.
 MAX_PAGE_BYTES = 6 * 1024 * 1024
 

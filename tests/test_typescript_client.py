@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from auth_plugin import compute_signature, sign_request
-from generators.build_ts_package import TS_DIR, contract_version, pack, stage
+from generators.build_ts_package import TS_DIR, pack, stage
+from generators.contract_version import contract_version
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.environment import require_tool
 from tests.live_mock import free_port, mock_process
