@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,36 +22,8 @@ from mock_server.fixtures import (
     read_api_keys_file,
 )
 from mock_server.protocol import BoundedHttpToolsProtocol
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A bound socket for uvicorn; bound here so that the banner names the real port.
-
-    >>> sock = listen("127.0.0.1", 0)
-    >>> sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-    True
-    >>> sock.close()
-    """
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it, small responses wait for
-    # Nagle + delayed ACK (44 ms per request, measured).
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        listener.bind((host, port))
-        # Listening before the banner: a client that connects at once is queued
-        # until the app is ready, not refused.
-        listener.listen(2048)
-    except OSError:
-        listener.close()
-        raise
-    return listener
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
-    return int(text)
+from mock_server.proxy import cli as proxy_cli
+from mock_server.serving import listen, port_number
 
 
 def _positive(text: str) -> int:
@@ -64,11 +35,12 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mock_server",
-        description="A stateful mock of the SOLAPI CRM Core API (both operations of openapi.yaml).",
+        description="A stateful mock of the SOLAPI CRM Core API (both operations of openapi.yaml). "
+        "`python -m mock_server proxy --help`: the validating proxy.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)"
+        "--port", type=port_number, default=8080, help="port (default 8080; 0 picks a free one)"
     )
     parser.add_argument("--db", type=Path, help="SQLite file that keeps state across restarts")
     parser.add_argument("--fixtures", type=Path, help="fixture file (YAML/JSON); default: demo set")
@@ -104,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Serve the mock; ``proxy ...`` runs the validating proxy instead (:mod:`mock_server.proxy`)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["proxy"]:
+        return proxy_cli.main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
         added = [parse_api_key_option(k) for k in args.api_key]

@@ -1,0 +1,141 @@
+"""Checks of a request's ``Authorization`` header, with or without the API secret.
+
+The grammar, the salt and the date are checked with the same functions the
+mock's verifier uses (:mod:`auth_plugin.header`); the date against the
+proxy's clock (the window of openapi.yaml's HmacAuth); a signature seen
+before within the window is a replay. The signature itself is checked only
+for API keys whose secret the operator gave the proxy. No violation carries
+the header's value, the signature or a secret.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from auth_plugin.errors import AuthError, ErrorCode
+from auth_plugin.header import SCHEME, check_salt, parse_date, parse_header
+from auth_plugin.replay_cache import WINDOW, ReplayCache
+from auth_plugin.signing import keyed_hmac, keyed_signature
+from mock_server.proxy.violation import Violation
+
+GRAMMAR = f"{SCHEME} apiKey=<key>, date=<date>, salt=<salt>, signature=<signature>"
+#: What HmacAuth says a signature is: the lowercase hex of an HMAC-SHA256.
+_SIGNATURE_FORM = re.compile(r"[0-9a-f]{64}")
+
+
+class AuthorizationChecker:
+    """Checks ``Authorization`` headers; remembers signatures to spot replays.
+
+    ``secrets`` maps API keys to secrets the operator supplied (optional);
+    ``clock`` is the proxy's clock.
+
+    >>> from datetime import UTC
+    >>> from auth_plugin.signing import sign_request
+    >>> checker = AuthorizationChecker({"NCSXXXXXXXXXXXXX": "YOUR_API_SECRET"},
+    ...                                clock=lambda: datetime(2026, 4, 23, 8, 20, tzinfo=UTC))
+    >>> header = sign_request("NCSXXXXXXXXXXXXX", "WRONG_SECRET",
+    ...                       date="2026-04-23T08:15:30Z", salt="0123456789abcdef")
+    >>> [v.check for v in checker.check([header])]
+    ['request.authorization.signature']
+    >>> [v.check for v in checker.check([])]
+    ['request.authorization.missing']
+    """
+
+    def __init__(
+        self, secrets: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]
+    ) -> None:
+        self._keyed = {key: keyed_hmac(secret) for key, secret in (secrets or {}).items()}
+        self._clock = clock
+        self._seen = ReplayCache()
+
+    def __repr__(self) -> str:
+        return f"AuthorizationChecker(keys with a secret={len(self._keyed)})"
+
+    def check(self, values: Sequence[str]) -> list[Violation]:
+        """The violations of a request whose ``Authorization`` headers are ``values``."""
+        if not values:
+            return [_violation("missing", GRAMMAR, "no Authorization header", "header missing")]
+        if len(values) > 1:
+            return [
+                _violation(
+                    "multiple",
+                    "exactly one Authorization header",
+                    f"{len(values)} headers",
+                    "more than one Authorization header (servers and proxies disagree on which counts)",
+                )
+            ]
+        try:
+            header = parse_header(values[0])
+        except AuthError as error:
+            return [_violation("header", GRAMMAR, error.message, "malformed Authorization header")]
+        problems = []
+        try:
+            check_salt(header.salt)
+        except AuthError as error:
+            problems.append(
+                _violation("salt", "12 to 64 visible ASCII characters", error.message, "bad salt")
+            )
+        try:
+            signed_at = parse_date(header.date)
+        except AuthError as error:
+            problems.append(
+                _violation("date", "ISO 8601 with a time zone", error.message, "bad date")
+            )
+            return problems
+        now = self._clock()
+        skew = abs((now - signed_at).total_seconds())
+        if skew > WINDOW.total_seconds():
+            problems.append(
+                _violation(
+                    "skew",
+                    f"within {int(WINDOW.total_seconds() // 60)} minutes of the proxy's clock",
+                    f"{skew:.0f} seconds off",
+                    "the date is outside the server's window (RequestTimeTooSkewed)",
+                )
+            )
+        keyed = self._keyed.get(header.api_key)
+        if _SIGNATURE_FORM.fullmatch(header.signature) is None:
+            problems.append(
+                _violation(
+                    "signature",
+                    "64 lowercase hex characters (HMAC-SHA256)",
+                    f"{len(header.signature)} characters, not all lowercase hex",
+                    "the signature is not a lowercase hex HMAC-SHA256",
+                )
+            )
+        elif keyed is not None:
+            expected = keyed_signature(keyed, header.date, header.salt)
+            if not hmac.compare_digest(
+                expected.encode(), header.signature.encode("utf-8", "replace")
+            ):
+                problems.append(
+                    _violation(
+                        "signature",
+                        f"HMAC-SHA256 of date + salt keyed by the secret given for {header.api_key}",
+                        "a different signature",
+                        "the signature does not match the secret given to the proxy",
+                    )
+                )
+        if not problems:
+            try:
+                self._seen.remember(
+                    header.api_key, header.signature, expires=signed_at + WINDOW, now=now
+                )
+            except AuthError as error:
+                if error.error_code is ErrorCode.DUPLICATED_SIGNATURE:
+                    problems.append(
+                        _violation(
+                            "replay",
+                            "a signature used once (sign every request and retry afresh)",
+                            "a signature sent before within the window",
+                            "replayed signature (DuplicatedSignature)",
+                        )
+                    )
+        return problems
+
+
+def _violation(rule: str, expected: str, actual: str, message: str) -> Violation:
+    return Violation(f"request.authorization.{rule}", None, expected, actual, message)

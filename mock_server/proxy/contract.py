@@ -1,0 +1,172 @@
+"""What openapi.yaml promises about each operation, read once into validators and tables.
+
+Everything the proxy checks comes from here, and everything here comes from
+the spec: the operations and their paths, the request schema, the statuses
+each operation documents, the response schema and headers of each status,
+and the errorCodes each status may carry (the ``errorCode`` of the
+response's examples, plus the authentication failures, which the
+``HmacAuth`` table says may come under any of 400, 401 and 403).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from openapi_schema_validator import (
+    OAS30ReadValidator,
+    OAS30WriteValidator,
+    oas30_format_checker,
+)
+
+from mock_server.spec import load_spec
+
+#: The statuses under which the HmacAuth table says any authentication errorCode may come.
+AUTH_FAILURE_STATUSES = frozenset({400, 401, 403})
+_AUTH_TABLE_ROW = re.compile(r"^\| `([A-Za-z]+)` \|", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ResponseContract:
+    """One documented status of an operation."""
+
+    status: int
+    #: Validates the JSON body (a read validator: response rules); None when no body is documented.
+    body: OAS30ReadValidator | None
+    media_types: frozenset[str]
+    #: Documented headers, lower-cased name -> (schema, required).
+    headers: dict[str, tuple[dict[str, Any], bool]]
+    #: errorCodes this status may carry; empty for a success status.
+    error_codes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """One operation of the spec as the proxy checks it."""
+
+    operation_id: str
+    method: str
+    path: str
+    request_media_types: frozenset[str]
+    #: Validates the request body (a write validator: request rules).
+    request_body: OAS30WriteValidator
+    responses: dict[int, ResponseContract]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Every operation of openapi.yaml, and every errorCode it documents."""
+
+    operations: dict[tuple[str, str], OperationContract]
+    #: Paths the spec has, with the methods documented for each.
+    methods_by_path: dict[str, frozenset[str]]
+    error_codes: frozenset[str]
+    auth_error_codes: frozenset[str]
+
+    def find(self, method: str, path: str) -> OperationContract | None:
+        """The operation served at ``method path``, if the spec has one.
+
+        >>> load_contract().find("POST", "/crm-core/v1/properties").operation_id
+        'createProperty'
+        """
+        return self.operations.get((method.upper(), path))
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _error_codes_of(response: dict[str, Any]) -> set[str]:
+    codes = set()
+    for content in response.get("content", {}).values():
+        for example in content.get("examples", {}).values():
+            value = example.get("value")
+            if isinstance(value, dict) and isinstance(value.get("errorCode"), str):
+                codes.add(value["errorCode"])
+    return codes
+
+
+def auth_error_codes(spec: dict[str, Any]) -> frozenset[str]:
+    """The errorCodes of the HmacAuth table ("Statuses of authentication failures")."""
+    description = spec["components"]["securitySchemes"]["HmacAuth"]["description"]
+    return frozenset(_AUTH_TABLE_ROW.findall(description))
+
+
+def _validator_schema(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    # The components travel with each schema, so its $refs resolve in place.
+    return {**schema, "components": spec["components"]}
+
+
+def _response_contract(
+    spec: dict[str, Any], status: int, response: dict[str, Any], auth_codes: frozenset[str]
+) -> ResponseContract:
+    response = _resolve(spec, response)
+    content = response.get("content", {})
+    body = None
+    if "application/json" in content:
+        schema = _validator_schema(spec, content["application/json"]["schema"])
+        body = OAS30ReadValidator(schema, format_checker=oas30_format_checker)
+    headers = {}
+    for name, header in response.get("headers", {}).items():
+        header = _resolve(spec, header)
+        headers[name.lower()] = (_resolve(spec, header["schema"]), bool(header.get("required")))
+    codes = _error_codes_of(response)
+    if status in AUTH_FAILURE_STATUSES:
+        codes |= auth_codes
+    return ResponseContract(
+        status=status,
+        body=body,
+        media_types=frozenset(content),
+        headers=headers,
+        error_codes=frozenset(codes) if status >= 400 else frozenset(),
+    )
+
+
+def build_contract(spec: dict[str, Any]) -> Contract:
+    """Read ``spec`` (an OpenAPI 3.0 document as data) into a :class:`Contract`."""
+    auth_codes = auth_error_codes(spec)
+    operations: dict[tuple[str, str], OperationContract] = {}
+    methods_by_path: dict[str, frozenset[str]] = {}
+    all_codes: set[str] = set()
+    for path, item in spec["paths"].items():
+        methods = []
+        for method, operation in item.items():
+            methods.append(method.upper())
+            request = _resolve(spec, operation["requestBody"])["content"]
+            responses = {
+                int(code): _response_contract(spec, int(code), response, auth_codes)
+                for code, response in operation["responses"].items()
+            }
+            for response in responses.values():
+                all_codes |= response.error_codes
+            operations[(method.upper(), path)] = OperationContract(
+                operation_id=operation["operationId"],
+                method=method.upper(),
+                path=path,
+                request_media_types=frozenset(request),
+                request_body=OAS30WriteValidator(
+                    _validator_schema(spec, request["application/json"]["schema"]),
+                    format_checker=oas30_format_checker,
+                ),
+                responses=responses,
+            )
+        methods_by_path[path] = frozenset(methods)
+    return Contract(
+        operations=operations,
+        methods_by_path=methods_by_path,
+        error_codes=frozenset(all_codes),
+        auth_error_codes=auth_codes,
+    )
+
+
+@cache
+def load_contract() -> Contract:
+    """openapi.yaml's contract (read once)."""
+    return build_contract(load_spec())
