@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 from starlette.applications import Starlette
 
+from mock_server.proxy import create_proxy_app
+from mock_server.proxy.app import UVICORN_OPTIONS
 from mock_server.serving import free_port, serve_in_thread, wait_until_up
 from mock_server.state import MockState
 
-__all__ = ["RunningMock", "free_port", "mock_process", "serve"]
+__all__ = ["RunningMock", "RunningProxy", "free_port", "mock_process", "serve", "serve_proxy"]
 
 
 @dataclass
@@ -31,6 +38,36 @@ def serve(app: Starlette) -> Iterator[RunningMock]:
     """Serve ``app`` on 127.0.0.1 until the block ends."""
     with serve_in_thread(app) as url:
         yield RunningMock(url, app)
+
+
+@dataclass
+class RunningProxy:
+    url: str
+    app: Starlette
+    report_path: Path
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The report's lines so far, parsed."""
+        if not self.report_path.exists():
+            return []
+        text = self.report_path.read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines()]
+
+    def summary(self) -> dict[str, Any]:
+        """``GET /_proxy/summary``."""
+        answer: dict[str, Any] = httpx.get(f"{self.url}/_proxy/summary", timeout=10).json()
+        return answer
+
+
+@contextmanager
+def serve_proxy(upstream: str, report_path: Path, **options: Any) -> Iterator[RunningProxy]:
+    """The validating proxy in front of ``upstream`` on 127.0.0.1 until the block ends."""
+    app = create_proxy_app(upstream=upstream, report_path=report_path, **options)
+    try:
+        with serve_in_thread(app, **UVICORN_OPTIONS) as url:
+            yield RunningProxy(url, app, report_path)
+    finally:
+        app.state.proxy.report.close()
 
 
 @contextmanager

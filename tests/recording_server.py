@@ -20,6 +20,10 @@ class Reply:
     body: object = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Sent as is instead of ``body`` as JSON (then give Content-Type in ``headers``).
+    raw_body: bytes | None = None
+    #: Headers sent after ``headers``, repeated names kept.
+    header_list: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: Every header line in order, repeated names kept.
+    header_list: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -50,20 +56,29 @@ def recording_server(script: list[Reply] | None = None) -> Iterator[RecordingSer
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             with lock:
-                received.append(Received(self.command, self.path, dict(self.headers.items()), body))
+                received.append(
+                    Received(
+                        self.command,
+                        self.path,
+                        dict(self.headers.items()),
+                        body,
+                        list(self.headers.items()),
+                    )
+                )
                 reply = replies.pop(0) if replies else Reply()
             if reply.delay:
                 release.wait(reply.delay)
-            payload = json.dumps(reply.body).encode()
+            payload = json.dumps(reply.body).encode() if reply.raw_body is None else reply.raw_body
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
+            if reply.raw_body is None:
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
+            for name, value in [*reply.headers.items(), *reply.header_list]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = _handle  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -333,7 +333,9 @@ def test_documented_responses_have_no_violations() -> None:
             {
                 **DELETED,
                 "newField": 1,
-                "failed": [{"recordId": DEMO_RECORD_ID, "reason": "NEW_REASON", "errorMessage": "?"}],
+                "failed": [
+                    {"recordId": DEMO_RECORD_ID, "reason": "NEW_REASON", "errorMessage": "?"}
+                ],
             },
         )
         == []

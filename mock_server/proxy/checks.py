@@ -234,29 +234,6 @@ def _describe(check: str, error: SchemaError) -> list[Violation]:
             for name in instance
             if name not in known
         ]
-    discriminator = schema.get("discriminator")
-    if rule == "oneOf" and isinstance(discriminator, dict) and isinstance(instance, dict):
-        name = discriminator["propertyName"]
-        choices = sorted(discriminator.get("mapping", {}))
-        if name not in instance:
-            return [
-                Violation(
-                    check,
-                    json_pointer([*path, name]),
-                    "a value (required)",
-                    "missing",
-                    f"{name} is required",
-                )
-            ]
-        return [
-            Violation(
-                check,
-                json_pointer([*path, name]),
-                "one of " + ", ".join(choices),
-                shown(instance[name]),
-                f"{name} selects none of the schema's shapes",
-            )
-        ]
     actual = (
         str(len(instance))
         if rule in _LENGTH_RULES and hasattr(instance, "__len__")

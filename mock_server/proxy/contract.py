@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from openapi_schema_validator import (
-    OAS30ReadValidator,
-    OAS30WriteValidator,
-    oas30_format_checker,
-)
+from jsonschema.protocols import Validator
 
+from mock_server.proxy.schemas import request_validator, response_validator
 from mock_server.spec import load_spec
 
 #: The statuses under which the HmacAuth table says any authentication errorCode may come.
@@ -34,7 +31,7 @@ class ResponseContract:
 
     status: int
     #: Validates the JSON body (a read validator: response rules); None when no body is documented.
-    body: OAS30ReadValidator | None
+    body: Validator | None
     media_types: frozenset[str]
     #: Documented headers, lower-cased name -> (schema, required).
     headers: dict[str, tuple[dict[str, Any], bool]]
@@ -51,7 +48,7 @@ class OperationContract:
     path: str
     request_media_types: frozenset[str]
     #: Validates the request body (a write validator: request rules).
-    request_body: OAS30WriteValidator
+    request_body: Validator
     responses: dict[int, ResponseContract]
 
 
@@ -99,11 +96,6 @@ def auth_error_codes(spec: dict[str, Any]) -> frozenset[str]:
     return frozenset(_AUTH_TABLE_ROW.findall(description))
 
 
-def _validator_schema(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    # The components travel with each schema, so its $refs resolve in place.
-    return {**schema, "components": spec["components"]}
-
-
 def _response_contract(
     spec: dict[str, Any], status: int, response: dict[str, Any], auth_codes: frozenset[str]
 ) -> ResponseContract:
@@ -111,8 +103,7 @@ def _response_contract(
     content = response.get("content", {})
     body = None
     if "application/json" in content:
-        schema = _validator_schema(spec, content["application/json"]["schema"])
-        body = OAS30ReadValidator(schema, format_checker=oas30_format_checker)
+        body = response_validator(spec, content["application/json"]["schema"])
     headers = {}
     for name, header in response.get("headers", {}).items():
         header = _resolve(spec, header)
@@ -151,10 +142,7 @@ def build_contract(spec: dict[str, Any]) -> Contract:
                 method=method.upper(),
                 path=path,
                 request_media_types=frozenset(request),
-                request_body=OAS30WriteValidator(
-                    _validator_schema(spec, request["application/json"]["schema"]),
-                    format_checker=oas30_format_checker,
-                ),
+                request_body=request_validator(spec, request["application/json"]["schema"]),
                 responses=responses,
             )
         methods_by_path[path] = frozenset(methods)
