@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from starlette.applications import Starlette
 
 from mock_server.proxy import create_proxy_app

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_core_client import Client
 from crm_core_client.api.properties import create_property
 from crm_core_client.api.records import bulk_delete_records
 from crm_core_client.models import (
@@ -94,7 +95,9 @@ def test_the_generated_client_through_the_proxy_keeps_the_contract(proxy: Runnin
         key="mobile",
     )
     assert expect_success(create_property.sync(client=owner, body=phone)).is_masked is True
-    refusals = [
+    refusals: list[
+        tuple[Client, CreateChoicePropertyRequest | CreateScalarPropertyRequest, str]
+    ] = [
         (owner, dropdown, "DuplicatedName"),
         (member, phone, "Forbidden"),
         (
@@ -225,7 +228,9 @@ def test_a_contract_run_through_the_proxy_finds_no_response_violation(
         summary = proxy.summary()
     assert run.summary is not None
     assert run.code == 0, run.summary.line()
-    assert summary["requests"] >= 200  # a case that cannot be sent (an unencodable header) never reaches it
+    assert (
+        summary["requests"] >= 200
+    )  # a case that cannot be sent (an unencodable header) never reaches it
     sides = {line["check"].split(".")[0] for line in proxy.lines()}
     assert sides <= {"request"}, [
         line for line in proxy.lines() if not line["check"].startswith("request.")

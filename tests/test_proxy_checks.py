@@ -214,7 +214,7 @@ def test_not_json_duplicate_keys_and_media_type() -> None:
     assert found(request(raw=b"")) == [("request.body.json", "")]
     assert found(request(raw=b'\xff{"a":1}')) == [("request.body.json", "")]
     duplicated = (
-        '{"recordIds": ["%s"], "permanent": false, "permanent": true}' % DEMO_RECORD_ID
+        f'{{"recordIds": ["{DEMO_RECORD_ID}"], "permanent": false, "permanent": true}}'
     ).encode()
     assert found(request(raw=duplicated)) == [("request.body.duplicate-key", None)]
     assert found(request(content_type="text/plain")) == [("request.content-type", None)]
