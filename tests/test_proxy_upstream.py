@@ -13,6 +13,7 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ DELETE = "/crm-core/v1/records/bulk/delete"
 CREATE = "/crm-core/v1/properties"
 DELETE_BODY = {"recordIds": [DEMO_RECORD_ID]}
 CREATE_BODY = {"entityId": DEMO_ENTITY_ID, "name": "메모", "fieldType": "TEXT"}
-DELETED = {
+DELETED: dict[str, Any] = {
     "permanent": False,
     "requestedCount": 1,
     "deletedCount": 1,
@@ -39,7 +40,7 @@ DELETED = {
     "dateDeleted": "2026-04-23T08:20:00.000Z",
     "dateTrashExpires": "2026-05-07T08:20:00.000Z",
 }
-CREATED = {
+CREATED: dict[str, Any] = {
     "propertyId": "CRMPP1260423082000456AbCdEfGh123",
     "accountId": "12345678901234",
     "entityId": DEMO_ENTITY_ID,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -172,9 +174,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"report: {args.report}  signatures checked: {checked}  summary: /_proxy/summary")
         sys.stdout.flush()
     report = app.state.proxy.report
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the
+    # signal again: caught here, so that both end with the summary.
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         uvicorn.Server(config).run(sockets=[listener])
+    except (KeyboardInterrupt, Stopped):
+        pass
     finally:
         report.close()
-        print(format_summary(report.summary()), flush=True)
+    print(format_summary(report.summary()), flush=True)
     return 1 if args.fail_on_violation and report.total_violations else 0
+
+
+class Stopped(Exception):
+    """SIGTERM, once uvicorn has shut down."""
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise Stopped
