@@ -247,11 +247,19 @@ def mock(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def proxy(session: nox.Session) -> None:
+    """The validating proxy on 127.0.0.1:8090 (-- --upstream URL [...]): forwards unchanged,
+    checks requests and responses against openapi.yaml, reports each violation."""
+    _install_dev(session)
+    session.run("python", "-m", "mock_server", "proxy", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
     _install_dev(session)
     session.install(NODEJS)  # npx for Prism
-    names = session.posargs or ["auth", "client", "client_instructions", "ts_client", "mock"]
+    names = session.posargs or ["auth", "client", "client_instructions", "ts_client", "mock", "proxy"]
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")
 

@@ -97,6 +97,7 @@ def test_the_proxy_process_reports_and_exits(
     [
         (["--upstream", "ftp://127.0.0.1/"], "upstream must be an http:// or https:// URL"),
         (["--upstream", "http://127.0.0.1:9?x=1"], "upstream must not have a query"),
+        (["--upstream", "http://[::1"], "is not a URL"),
         (
             ["--upstream", "http://127.0.0.1:9", "--secret-from-env"],
             "set SOLAPI_API_KEY and SOLAPI_API_SECRET",

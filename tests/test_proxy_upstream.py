@@ -219,20 +219,25 @@ def test_the_request_reaches_the_upstream_unchanged(
         ("Accept-Encoding", "identity"),
         ("Connection", "keep-alive, X-Hop"),
         ("X-Hop", "for the proxy only"),
+        ("X-Name", "고객".encode().decode("latin-1")),  # UTF-8 bytes in a header: any byte passes
     ]
     with httpx.Client() as client:
         request = client.build_request(
-            "POST", proxy.url + DELETE + "?a=1&b=%2F", content=body, headers=headers
+            "POST",
+            proxy.url + DELETE + "?a=1&b=%2F",
+            content=body,
+            headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers],
         )
         assert client.send(request).status_code == 200
     [seen] = upstream.received
     assert (seen.method, seen.path, seen.body) == ("POST", DELETE + "?a=1&b=%2F", body)
-    forwarded = [
-        (n.lower(), v) for n, v in seen.header_list if n.lower() not in {"host", "content-length"}
-    ]
-    dropped = {"host", "content-length", "connection", "x-hop"}
-    sent = [(n.lower(), v) for n, v in request.headers.multi_items() if n.lower() not in dropped]
-    assert ("x-hop", "for the proxy only") in request.headers.multi_items()
+    dropped = {b"host", b"content-length", b"connection", b"x-hop"}
+    # As bytes on both sides: the upstream's parser decodes them as latin-1.
+    forwarded = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in seen.header_list]
+    forwarded = [(n, v) for n, v in forwarded if n not in dropped]
+    sent = [(n.lower(), v) for n, v in request.headers.raw if n.lower() not in dropped]
+    assert (b"X-Hop", b"for the proxy only") in request.headers.raw
+    assert (b"x-name", "고객".encode()) in forwarded
     assert sorted(forwarded) == sorted(sent)
     assert seen.headers["Host"] == upstream.url.removeprefix("http://")
     assert seen.headers["Content-Length"] == str(len(body))
@@ -242,7 +247,13 @@ def test_the_answer_reaches_the_client_unchanged(
     proxy: RunningProxy, upstream: RecordingServer
 ) -> None:
     compressed = gzip.compress(json.dumps(DELETED).encode(), mtime=0)
-    extra = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-Request-Id", "upstream-7")]
+    label = "한글".encode().decode("latin-1")  # UTF-8 bytes, as the server wrote them
+    extra = [
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+        ("X-Request-Id", "upstream-7"),
+        ("X-Label", label),
+    ]
     upstream.script.append(
         Reply(
             200,
@@ -257,9 +268,11 @@ def test_the_answer_reaches_the_client_unchanged(
     ):
         raw = b"".join(answer.iter_raw())
         headers = answer.headers.multi_items()
+        raw_headers = answer.headers.raw
     assert raw == compressed
     assert [v for n, v in headers if n == "set-cookie"] == ["a=1", "b=2"]
     assert ("x-request-id", "upstream-7") in headers
+    assert (b"x-label", "한글".encode()) in raw_headers
     assert ("content-encoding", "gzip") in headers
     server = [v for n, v in headers if n == "server"]
     assert len(server) == 1
@@ -362,3 +375,16 @@ def test_no_secret_or_header_value_reaches_the_report(
             assert value not in document
             assert value.rsplit("signature=", 1)[1] not in document
     assert "[secret]" in text  # blanked, not dropped
+
+
+def test_a_fault_inside_the_proxy_is_a_500_in_the_error_shape(tmp_path: Path) -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug")
+
+    transport = httpx.MockTransport(broken)
+    with serve_proxy("http://127.0.0.1:9", tmp_path / "v.jsonl", transport=transport) as proxy:
+        answer = send(proxy, DELETE, DELETE_BODY)
+        assert answer.status_code == 500
+        assert answer.json()["errorCode"] == "ProxyError"
+        assert "RuntimeError" in answer.json()["errorMessage"]
+        assert httpx.get(proxy.url + "/_proxy/summary").status_code == 200  # still serving

@@ -92,7 +92,14 @@ async def forward(request: Request) -> Response:
         return error_response(
             405, "MethodNotAllowed", "the proxy forwards to its upstream only: no CONNECT"
         )
-    body = await read_body(request, state.max_body_bytes)
+    try:
+        body = await read_body(request, state.max_body_bytes)
+    except ApiError:
+        raise ApiError(
+            413,
+            "PayloadTooLarge",
+            f"the proxy forwards bodies of at most {state.max_body_bytes} bytes (--max-body-bytes)",
+        ) from None
     path = request.url.path
     verdict = check_request(
         state.contract,
@@ -111,7 +118,7 @@ async def forward(request: Request) -> Response:
             request.method,
             raw_path.split(b"?", 1)[0],
             request.scope.get("query_string", b""),
-            request.headers.items(),
+            request.headers.raw,
             body,
         )
     except UpstreamFailure as failure:
@@ -121,7 +128,10 @@ async def forward(request: Request) -> Response:
             failure.error_code,
             f"{failure.message} (proxy request {exchange.request_id})",
         )
-    headers = {name.lower(): value for name, value in answer.headers}
+    # latin-1 maps every byte to one character: a check never fails to decode a header.
+    headers = {
+        name.lower().decode("latin-1"): value.decode("latin-1") for name, value in answer.headers
+    }
     found = check_response(
         verdict,
         contract=state.contract,
@@ -140,12 +150,14 @@ async def forward(request: Request) -> Response:
             f"(proxy request {exchange.request_id}; details in the proxy's report)",
         )
     response = Response(answer.raw, status_code=answer.status)
-    length = [(b"content-length", str(len(answer.raw)).encode())]
     response.raw_headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in answer.headers
-        if name.lower() != "content-length"
-    ] + length
+        *(
+            (name.lower(), value)
+            for name, value in answer.headers
+            if name.lower() != b"content-length"
+        ),
+        (b"content-length", str(len(answer.raw)).encode()),
+    ]
     return response
 
 

@@ -22,21 +22,22 @@ from mock_server.proxy.violation import Violation
 #: Hop-by-hop headers (RFC 9110, section 7.6.1), never forwarded either way.
 HOP_BY_HOP = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
     }
 )
 #: Recomputed for the bytes actually sent (the same bytes, so the same value).
-_RECOMPUTED = frozenset({"host", "content-length"})
+_RECOMPUTED = frozenset({b"host", b"content-length"})
 
-Headers = Sequence[tuple[str, str]]
+#: Header lines as bytes, as they travel: no decoding, so any byte survives both ways.
+Headers = Sequence[tuple[bytes, bytes]]
 
 
 class UpstreamFailure(Exception):
@@ -54,24 +55,24 @@ class UpstreamFailure(Exception):
 class UpstreamAnswer:
     status: int
     #: The upstream's headers as sent, less the hop-by-hop ones.
-    headers: list[tuple[str, str]]
+    headers: list[tuple[bytes, bytes]]
     #: The body exactly as sent (still compressed if it was).
     raw: bytes
     #: The body with its Content-Encoding undone, for the checks.
     decoded: bytes
 
 
-def forwarded_headers(headers: Headers) -> list[tuple[str, str]]:
+def forwarded_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """``headers`` less the hop-by-hop ones and those named by ``Connection``.
 
-    >>> forwarded_headers([("Connection", "x-a"), ("X-A", "1"), ("Accept", "*/*"), ("TE", "gzip")])
-    [('Accept', '*/*')]
+    >>> forwarded_headers([(b"Connection", b"x-a"), (b"X-A", b"1"), (b"Accept", b"*/*"), (b"TE", b"gzip")])
+    [(b'Accept', b'*/*')]
     """
     named = {
         token.strip().lower()
         for name, value in headers
-        if name.lower() == "connection"
-        for token in value.split(",")
+        if name.lower() == b"connection"
+        for token in value.split(b",")
     }
     dropped = HOP_BY_HOP | named
     return [(name, value) for name, value in headers if name.lower() not in dropped]
@@ -95,7 +96,10 @@ class Upstream:
         max_response_bytes: int = 8 * 1024 * 1024,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        url = httpx.URL(base_url)
+        try:
+            url = httpx.URL(base_url)
+        except httpx.InvalidURL as error:
+            raise ValueError(f"upstream {base_url!r} is not a URL: {error}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(
                 f"upstream must be an http:// or https:// URL with a host, got {base_url!r}"
@@ -171,16 +175,16 @@ class Upstream:
         finally:
             await response.aclose()
         raw = b"".join(chunks)
-        headers = forwarded_headers(response.headers.multi_items())
+        headers = forwarded_headers(response.headers.raw)
         return UpstreamAnswer(response.status_code, headers, raw, _decoded(headers, raw))
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
 
-def _decoded(headers: list[tuple[str, str]], raw: bytes) -> bytes:
+def _decoded(headers: list[tuple[bytes, bytes]], raw: bytes) -> bytes:
     """``raw`` with its Content-Encoding undone by httpx's own decoders (raw if it cannot be)."""
-    if not any(name.lower() == "content-encoding" for name, _ in headers):
+    if not any(name.lower() == b"content-encoding" for name, _ in headers):
         return raw
     try:
         return httpx.Response(200, headers=headers, content=raw).read()
