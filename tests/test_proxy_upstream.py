@@ -75,9 +75,12 @@ def signed(content_type: str = "application/json") -> dict[str, str]:
     return {"Authorization": sign_request(KEY, SECRET), "Content-Type": content_type}
 
 
-def send(proxy: RunningProxy, path: str, body: object) -> httpx.Response:
+def send(
+    proxy: RunningProxy, path: str, body: object, client_request_id: str | None = None
+) -> httpx.Response:
+    headers = signed() | ({"X-Request-Id": client_request_id} if client_request_id else {})
     return httpx.post(
-        proxy.url + path, content=json.dumps(body).encode(), headers=signed(), timeout=10
+        proxy.url + path, content=json.dumps(body).encode(), headers=headers, timeout=10
     )
 
 
@@ -108,7 +111,7 @@ def test_each_wrong_answer_is_reported_exactly_once(
     expected: list[tuple[str, str | None]],
 ) -> None:
     upstream.script.append(reply)
-    answer = send(proxy, path, body)
+    answer = send(proxy, path, body, client_request_id="partner-test-42")
     assert answer.status_code == reply.status  # forwarded unchanged all the same
     assert answer.content == (
         reply.raw_body if reply.raw_body is not None else json.dumps(reply.body).encode()
@@ -117,6 +120,7 @@ def test_each_wrong_answer_is_reported_exactly_once(
     lines = proxy.lines()
     assert {line["status"] for line in lines} == {reply.status}
     assert len({line["requestId"] for line in lines}) == 1
+    assert {line["clientRequestId"] for line in lines} == {"partner-test-42"}
     assert all(line["expected"] and line["actual"] for line in lines)
     summary = proxy.summary()
     assert summary["violations"] == len(expected)

@@ -111,7 +111,9 @@ async def forward(request: Request) -> Response:
         body=body,
     )
     operation = verdict.operation.operation_id if verdict.operation else UNKNOWN_OPERATION
-    exchange = Exchange(state.request_ids(), operation, request.method, path)
+    exchange = Exchange(
+        state.request_ids(), operation, request.method, path, request.headers.get("x-request-id")
+    )
     raw_path: bytes = request.scope.get("raw_path") or path.encode()
     try:
         answer = await state.upstream.send(

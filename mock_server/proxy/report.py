@@ -24,6 +24,7 @@ from mock_server.proxy.violation import Violation
 UNKNOWN_OPERATION = "(no operation)"
 _REDACTED = "[secret]"
 _MAX_PATH_CHARS = 200
+_MAX_CLIENT_ID_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class Exchange:
     operation: str
     method: str
     path: str
+    #: The client's own ``X-Request-Id``, if it sent one: to find the line of a test's request.
+    client_request_id: str | None = None
 
 
 class Report:
@@ -110,6 +113,7 @@ class Report:
         return {
             "time": now,
             "requestId": exchange.request_id,
+            "clientRequestId": (exchange.client_request_id or "")[:_MAX_CLIENT_ID_CHARS] or None,
             "operation": exchange.operation,
             "method": exchange.method,
             "path": exchange.path[:_MAX_PATH_CHARS],
