@@ -299,6 +299,14 @@ def compare_with_prism(spec: str) -> None:
               " sequential p99 target <= 5 ms")  # fmt: skip
 
 
+#: The loads that compare two servers (mock_revisions, proxy): label, operation, clients, requests.
+LOADS = [
+    ("bulkDeleteRecords sequential", "bulkDelete", 1, 5000),
+    ("bulkDeleteRecords 8 clients", "bulkDelete", 8, 5000),
+    ("createProperty sequential", "createProperty", 1, 5000),
+    ("createProperty 8 clients", "createProperty", 8, 5000),
+]
+
 REAL_DELETE_AMOUNT = 2000
 WARM_UP = 300
 

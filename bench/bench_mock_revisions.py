@@ -16,15 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.bench_mock import alternate_rounds, load_generator, mock_process
+from bench.bench_mock import LOADS, alternate_rounds, load_generator, mock_process
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADS = [
-    ("bulkDeleteRecords sequential", "bulkDelete", 1, 5000),
-    ("bulkDeleteRecords 8 clients", "bulkDelete", 8, 5000),
-    ("createProperty sequential", "createProperty", 1, 5000),
-    ("createProperty 8 clients", "createProperty", 8, 5000),
-]
 
 
 @contextmanager

@@ -21,15 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_mock import alternate_rounds, load_generator, mock_process
+from bench.bench_mock import LOADS, alternate_rounds, load_generator, mock_process
 from mock_server.serving import free_port, wait_until_up
-
-LOADS = [
-    ("bulkDeleteRecords sequential", "bulkDelete", 1, 3000),
-    ("bulkDeleteRecords 8 clients", "bulkDelete", 8, 3000),
-    ("createProperty sequential", "createProperty", 1, 3000),
-    ("createProperty 8 clients", "createProperty", 8, 3000),
-]
 
 
 @contextmanager

@@ -50,7 +50,12 @@ class Operation:
     success_status: int
 
 
-def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+def resolve_ref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or what its ``$ref`` (a local ``#/...`` pointer, followed to the end) names.
+
+    >>> resolve_ref(load_spec(), {"$ref": "#/components/schemas/RecordId"})["maxLength"]
+    32
+    """
     while "$ref" in node:
         target: Any = spec
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -64,7 +69,7 @@ def _unique_item_fields(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[s
     # so the mock checks it from the spec itself.
     fields = []
     for name, prop in schema.get("properties", {}).items():
-        if _resolve(spec, prop).get("uniqueItems"):
+        if resolve_ref(spec, prop).get("uniqueItems"):
             fields.append(name)
     return tuple(fields)
 
@@ -79,7 +84,7 @@ def operations() -> dict[tuple[str, str], Operation]:
             body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             model_name = body_ref.rsplit("/", 1)[1]
             body_type = getattr(crm_core_models, model_name)
-            schema = _resolve(spec, {"$ref": body_ref})
+            schema = resolve_ref(spec, {"$ref": body_ref})
             success = min(int(code) for code in operation["responses"] if code.startswith("2"))
             result[(method.upper(), path)] = Operation(
                 operation_id=operation["operationId"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mock_server.spec import load_spec
 
@@ -37,3 +38,14 @@ def worked_example() -> dict[str, str]:
         "signed": signed,
         "header": header,
     }
+
+
+def response_example(operation_id: str, status: int, name: str) -> dict[str, Any]:
+    """The value of one named response example of an operation."""
+    for item in spec()["paths"].values():
+        for operation in item.values():
+            if operation["operationId"] == operation_id:
+                content = operation["responses"][str(status)]["content"]["application/json"]
+                value: dict[str, Any] = content["examples"][name]["value"]
+                return value
+    raise KeyError(operation_id)

@@ -16,6 +16,7 @@ from mock_server.proxy.authorization import AuthorizationChecker
 from mock_server.proxy.checks import RequestVerdict, check_request, check_response
 from mock_server.proxy.contract import AUTH_FAILURE_STATUSES, load_contract
 from mock_server.spec import load_spec
+from tests.spec_tables import response_example
 
 NOW = datetime(2026, 4, 23, 8, 20, tzinfo=UTC)
 DELETE = "/crm-core/v1/records/bulk/delete"
@@ -293,16 +294,7 @@ def test_no_violation_holds_the_header_or_the_signature() -> None:
 
 # --- responses ------------------------------------------------------------------------
 
-DELETED = {
-    "permanent": False,
-    "requestedCount": 1,
-    "deletedCount": 1,
-    "failedCount": 0,
-    "deleted": [{"recordId": DEMO_RECORD_ID, "entityId": DEMO_ENTITY_ID}],
-    "failed": [],
-    "dateDeleted": "2026-04-23T08:20:00.000Z",
-    "dateTrashExpires": "2026-05-07T08:20:00.000Z",
-}
+DELETED = response_example("bulkDeleteRecords", 200, "softDelete")
 
 
 def respond(

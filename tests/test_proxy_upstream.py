@@ -13,7 +13,6 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
 from mock_server.serving import free_port
 from tests.live_mock import RunningProxy, serve_proxy
 from tests.recording_server import RecordingServer, Reply, recording_server
+from tests.spec_tables import response_example
 
 KEY = "NCSPROXYTESTKEY1"
 SECRET = "proxy-test-secret-7f3a9c"
@@ -30,30 +30,8 @@ DELETE = "/crm-core/v1/records/bulk/delete"
 CREATE = "/crm-core/v1/properties"
 DELETE_BODY = {"recordIds": [DEMO_RECORD_ID]}
 CREATE_BODY = {"entityId": DEMO_ENTITY_ID, "name": "메모", "fieldType": "TEXT"}
-DELETED: dict[str, Any] = {
-    "permanent": False,
-    "requestedCount": 1,
-    "deletedCount": 1,
-    "failedCount": 0,
-    "deleted": [{"recordId": DEMO_RECORD_ID, "entityId": DEMO_ENTITY_ID}],
-    "failed": [],
-    "dateDeleted": "2026-04-23T08:20:00.000Z",
-    "dateTrashExpires": "2026-05-07T08:20:00.000Z",
-}
-CREATED: dict[str, Any] = {
-    "propertyId": "CRMPP1260423082000456AbCdEfGh123",
-    "accountId": "12345678901234",
-    "entityId": DEMO_ENTITY_ID,
-    "name": "메모",
-    "fieldType": "TEXT",
-    "propertyGroupId": None,
-    "options": [],
-    "isMasked": False,
-    "key": None,
-    "createdBy": KEY,
-    "dateCreated": "2026-04-23T08:20:00.456Z",
-    "dateUpdated": "2026-04-23T08:20:00.456Z",
-}
+DELETED = response_example("bulkDeleteRecords", 200, "softDelete")
+CREATED = response_example("createProperty", 201, "dropdown")
 TOO_MANY = {"errorCode": "TooManyRequests", "errorMessage": "잠시 후 다시 시도하세요."}
 
 

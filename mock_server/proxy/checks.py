@@ -84,16 +84,9 @@ def check_request(
             None, (Violation("request.operation", None, expected, actual, message),)
         )
     violations = list(authorization.check(authorization_values))
-    if media_type(content_type) not in operation.request_media_types:
-        violations.append(
-            Violation(
-                "request.content-type",
-                None,
-                " or ".join(sorted(operation.request_media_types)),
-                shown(content_type) if content_type is not None else "no Content-Type",
-                "the request body's media type is not the one the spec documents",
-            )
-        )
+    violations += _media_type_violations(
+        "request.content-type", operation.request_media_types, content_type, "request body"
+    )
     violations += _body_violations("request.body", operation.request_body, body)
     return RequestVerdict(operation, tuple(violations))
 
@@ -128,16 +121,9 @@ def check_response(
         ]
     violations = _header_violations(documented, headers)
     if documented.body is not None:
-        if media_type(content_type) not in documented.media_types:
-            violations.append(
-                Violation(
-                    "response.content-type",
-                    None,
-                    " or ".join(sorted(documented.media_types)),
-                    shown(content_type) if content_type is not None else "no Content-Type",
-                    "the response's media type is not the one the spec documents",
-                )
-            )
+        violations += _media_type_violations(
+            "response.content-type", documented.media_types, content_type, "response"
+        )
         body_violations = _body_violations("response.body", documented.body, body)
         violations += body_violations
         if not body_violations and status >= 400:
@@ -159,6 +145,16 @@ def check_response(
 
 
 # --- bodies ---------------------------------------------------------------------------
+
+
+def _media_type_violations(
+    check: str, documented: frozenset[str], content_type: str | None, what: str
+) -> list[Violation]:
+    if media_type(content_type) in documented:
+        return []
+    actual = shown(content_type) if content_type is not None else "no Content-Type"
+    message = f"the {what}'s media type is not the one the spec documents"
+    return [Violation(check, None, " or ".join(sorted(documented)), actual, message)]
 
 
 def _duplicate_keys(pointers: list[str]) -> Any:

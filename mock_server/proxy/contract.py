@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 
 from mock_server.proxy.schemas import request_validator, response_validator
-from mock_server.spec import load_spec
+from mock_server.spec import load_spec, resolve_ref
 
 #: The statuses under which the HmacAuth table says any authentication errorCode may come.
 AUTH_FAILURE_STATUSES = frozenset({400, 401, 403})
@@ -71,15 +71,6 @@ class Contract:
         return self.operations.get((method.upper(), path))
 
 
-def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _error_codes_of(response: dict[str, Any]) -> set[str]:
     codes = set()
     for content in response.get("content", {}).values():
@@ -99,15 +90,15 @@ def auth_error_codes(spec: dict[str, Any]) -> frozenset[str]:
 def _response_contract(
     spec: dict[str, Any], status: int, response: dict[str, Any], auth_codes: frozenset[str]
 ) -> ResponseContract:
-    response = _resolve(spec, response)
+    response = resolve_ref(spec, response)
     content = response.get("content", {})
     body = None
     if "application/json" in content:
         body = response_validator(spec, content["application/json"]["schema"])
     headers = {}
     for name, header in response.get("headers", {}).items():
-        header = _resolve(spec, header)
-        headers[name.lower()] = (_resolve(spec, header["schema"]), bool(header.get("required")))
+        header = resolve_ref(spec, header)
+        headers[name.lower()] = (resolve_ref(spec, header["schema"]), bool(header.get("required")))
     codes = _error_codes_of(response)
     if status in AUTH_FAILURE_STATUSES:
         codes |= auth_codes
@@ -130,7 +121,7 @@ def build_contract(spec: dict[str, Any]) -> Contract:
         methods = []
         for method, operation in item.items():
             methods.append(method.upper())
-            request = _resolve(spec, operation["requestBody"])["content"]
+            request = resolve_ref(spec, operation["requestBody"])["content"]
             responses = {
                 int(code): _response_contract(spec, int(code), response, auth_codes)
                 for code, response in operation["responses"].items()
