@@ -22,7 +22,6 @@ from mock_server.fixtures import (
     read_api_keys_file,
 )
 from mock_server.protocol import BoundedHttpToolsProtocol
-from mock_server.proxy import cli as proxy_cli
 from mock_server.serving import listen, port_number
 
 
@@ -76,11 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the mock; ``proxy ...`` runs the validating proxy instead (:mod:`mock_server.proxy`)."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["proxy"]:
-        return proxy_cli.main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+    """Serve the mock (``python -m mock_server proxy`` is :mod:`mock_server.proxy.cli`)."""
+    args = build_parser().parse_args(argv)
     try:
         fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
         added = [parse_api_key_option(k) for k in args.api_key]

@@ -117,8 +117,12 @@ def test_the_generated_client_through_the_proxy_keeps_the_contract(proxy: Runnin
     assert_clean(proxy, requests=8)
 
 
-@pytest.mark.parametrize(("path", "method", "body", "language"), CASES)
-def test_each_published_code_sample_through_the_proxy(
+#: One example per operation in each language (all of them run against the mock directly).
+REFERENCE_CASES = [case for case in CASES if "-referencePage-" in str(case.id)]
+
+
+@pytest.mark.parametrize(("path", "method", "body", "language"), REFERENCE_CASES)
+def test_published_code_samples_through_the_proxy(
     proxy: RunningProxy,
     tmp_path: Path,
     path: str,
