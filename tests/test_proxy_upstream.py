@@ -370,3 +370,13 @@ def test_a_fault_inside_the_proxy_is_a_500_in_the_error_shape(tmp_path: Path) ->
         assert answer.json()["errorCode"] == "ProxyError"
         assert "RuntimeError" in answer.json()["errorMessage"]
         assert httpx.get(proxy.url + "/_proxy/summary").status_code == 200  # still serving
+
+
+def test_a_204_comes_back_without_a_body_length(
+    proxy: RunningProxy, upstream: RecordingServer
+) -> None:
+    upstream.script.append(Reply(204, raw_body=b""))
+    answer = send(proxy, DELETE, DELETE_BODY)
+    assert (answer.status_code, answer.content) == (204, b"")
+    assert "content-length" not in answer.headers
+    assert reported(proxy) == [("response.status", None)]

@@ -32,7 +32,7 @@ from mock_server.errors import ApiError
 from mock_server.proxy.authorization import AuthorizationChecker
 from mock_server.proxy.checks import check_request, check_response
 from mock_server.proxy.contract import Contract, load_contract
-from mock_server.proxy.forwarding import Upstream, UpstreamFailure
+from mock_server.proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
 from mock_server.proxy.report import UNKNOWN_OPERATION, Exchange, Report
 
 #: The proxy's own paths; never forwarded.
@@ -152,15 +152,24 @@ async def forward(request: Request) -> Response:
             f"(proxy request {exchange.request_id}; details in the proxy's report)",
         )
     response = Response(answer.raw, status_code=answer.status)
-    response.raw_headers = [
-        *(
-            (name.lower(), value)
-            for name, value in answer.headers
-            if name.lower() != b"content-length"
-        ),
-        (b"content-length", str(len(answer.raw)).encode()),
-    ]
+    response.raw_headers = _response_headers(request.method, answer)
     return response
+
+
+def _response_headers(method: str, answer: UpstreamAnswer) -> list[tuple[bytes, bytes]]:
+    """The upstream's headers, with a Content-Length for the bytes forwarded where one belongs.
+
+    A HEAD answer keeps the upstream's (it describes a body not sent); 1xx,
+    204 and 304 answers have none.
+    """
+    if method == "HEAD":
+        return [(name.lower(), value) for name, value in answer.headers]
+    kept = [
+        (name.lower(), value) for name, value in answer.headers if name.lower() != b"content-length"
+    ]
+    if answer.status < 200 or answer.status in (204, 304):
+        return kept
+    return [*kept, (b"content-length", str(len(answer.raw)).encode())]
 
 
 async def proxy_fault(request: Request, exc: Exception) -> Response:
