@@ -71,13 +71,13 @@ def check_request(
     """Check one request against the operation the spec serves at ``method path``."""
     operation = contract.find(method, path)
     if operation is None:
-        methods = contract.methods_by_path.get(path)
-        if methods is None:
-            expected = "one of the spec's paths: " + ", ".join(sorted(contract.methods_by_path))
+        methods = contract.methods_at(path)
+        if not methods:
+            expected = "one of the spec's paths: " + ", ".join(contract.paths())
             actual = f"{method} {path}"
             message = "the spec has no such path"
         else:
-            expected = "one of " + ", ".join(sorted(methods))
+            expected = "one of " + ", ".join(methods)
             actual = method
             message = f"the spec has no {method} operation at {path}"
         return RequestVerdict(
@@ -87,7 +87,7 @@ def check_request(
     violations += _media_type_violations(
         "request.content-type", operation.request_media_types, content_type, "request body"
     )
-    violations += _body_violations("request.body", operation.request_body, body)
+    violations += _body_violations("request.body", operation.request_body, body)[1]
     return RequestVerdict(operation, tuple(violations))
 
 
@@ -124,10 +124,10 @@ def check_response(
         violations += _media_type_violations(
             "response.content-type", documented.media_types, content_type, "response"
         )
-        body_violations = _body_violations("response.body", documented.body, body)
+        data, body_violations = _body_violations("response.body", documented.body, body)
         violations += body_violations
         if not body_violations and status >= 400:
-            violations += _error_code_violations(contract, documented, json.loads(body))
+            violations += _error_code_violations(contract, documented, data)
     if 200 <= status < 300 and verdict.must_be_refused:
         checks = sorted(
             {v.check for v in verdict.violations if v.check.startswith(_MUST_BE_REFUSED)}
@@ -171,13 +171,14 @@ def _duplicate_keys(pointers: list[str]) -> Any:
     return hook
 
 
-def _body_violations(check: str, validator: Validator, body: bytes) -> list[Violation]:
+def _body_violations(check: str, validator: Validator, body: bytes) -> tuple[Any, list[Violation]]:
+    """The body parsed (None if it is not JSON), and what it breaks."""
     duplicates: list[str] = []
     try:
         data = json.loads(body.decode("utf-8"), object_pairs_hook=_duplicate_keys(duplicates))
     except (UnicodeDecodeError, ValueError) as error:
         actual = "an empty body" if not body.strip() else f"{error}"
-        return [Violation(f"{check}.json", "", "a JSON document (UTF-8)", actual, "not JSON")]
+        return None, [Violation(f"{check}.json", "", "a JSON document (UTF-8)", actual, "not JSON")]
     violations = [
         Violation(
             f"{check}.duplicate-key",
@@ -188,7 +189,7 @@ def _body_violations(check: str, validator: Validator, body: bytes) -> list[Viol
         )
         for key in duplicates
     ]
-    return violations + schema_violations(f"{check}.schema", validator.iter_errors(data))
+    return data, violations + schema_violations(f"{check}.schema", validator.iter_errors(data))
 
 
 def schema_violations(check: str, errors: Iterable[SchemaError]) -> list[Violation]:

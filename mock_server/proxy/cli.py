@@ -20,7 +20,7 @@ from mock_server.proxy.app import (
     UVICORN_OPTIONS,
     create_proxy_app,
 )
-from mock_server.proxy.forwarding import Upstream
+from mock_server.proxy.forwarding import upstream_url
 from mock_server.proxy.report import format_summary
 from mock_server.serving import listen, port_number
 
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         secrets = _secrets(args)
-        Upstream(args.upstream)  # refuses a URL it cannot forward to, before listening
+        upstream_url(args.upstream)  # refused before listening
     except (SecretsFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from jsonschema.protocols import Validator
@@ -57,10 +57,25 @@ class Contract:
     """Every operation of openapi.yaml, and every errorCode it documents."""
 
     operations: dict[tuple[str, str], OperationContract]
-    #: Paths the spec has, with the methods documented for each.
-    methods_by_path: dict[str, frozenset[str]]
-    error_codes: frozenset[str]
     auth_error_codes: frozenset[str]
+
+    @cached_property
+    def error_codes(self) -> frozenset[str]:
+        """Every errorCode any status of any operation documents."""
+        return frozenset(
+            code
+            for operation in self.operations.values()
+            for response in operation.responses.values()
+            for code in response.error_codes
+        )
+
+    def paths(self) -> list[str]:
+        """The spec's paths, sorted."""
+        return sorted({path for _, path in self.operations})
+
+    def methods_at(self, path: str) -> list[str]:
+        """The methods the spec documents at ``path``, sorted (empty for no such path)."""
+        return sorted(method for method, known in self.operations if known == path)
 
     def find(self, method: str, path: str) -> OperationContract | None:
         """The operation served at ``method path``, if the spec has one.
@@ -115,19 +130,13 @@ def build_contract(spec: dict[str, Any]) -> Contract:
     """Read ``spec`` (an OpenAPI 3.0 document as data) into a :class:`Contract`."""
     auth_codes = auth_error_codes(spec)
     operations: dict[tuple[str, str], OperationContract] = {}
-    methods_by_path: dict[str, frozenset[str]] = {}
-    all_codes: set[str] = set()
     for path, item in spec["paths"].items():
-        methods = []
         for method, operation in item.items():
-            methods.append(method.upper())
             request = resolve_ref(spec, operation["requestBody"])["content"]
             responses = {
                 int(code): _response_contract(spec, int(code), response, auth_codes)
                 for code, response in operation["responses"].items()
             }
-            for response in responses.values():
-                all_codes |= response.error_codes
             operations[(method.upper(), path)] = OperationContract(
                 operation_id=operation["operationId"],
                 method=method.upper(),
@@ -136,13 +145,7 @@ def build_contract(spec: dict[str, Any]) -> Contract:
                 request_body=request_validator(spec, request["application/json"]["schema"]),
                 responses=responses,
             )
-        methods_by_path[path] = frozenset(methods)
-    return Contract(
-        operations=operations,
-        methods_by_path=methods_by_path,
-        error_codes=frozenset(all_codes),
-        auth_error_codes=auth_codes,
-    )
+    return Contract(operations=operations, auth_error_codes=auth_codes)
 
 
 @cache

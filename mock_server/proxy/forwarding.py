@@ -78,6 +78,27 @@ def forwarded_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     return [(name, value) for name, value in headers if name.lower() not in dropped]
 
 
+def upstream_url(base_url: str) -> httpx.URL:
+    """``base_url`` as the proxy's upstream; ``ValueError`` saying why it cannot be one.
+
+    >>> upstream_url("ftp://example.com")
+    Traceback (most recent call last):
+    ...
+    ValueError: upstream must be an http:// or https:// URL with a host, got 'ftp://example.com'
+    """
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ValueError(f"upstream {base_url!r} is not a URL: {error}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"upstream must be an http:// or https:// URL with a host, got {base_url!r}"
+        )
+    if url.query or url.fragment:
+        raise ValueError("upstream must not have a query or a fragment")
+    return url
+
+
 class Upstream:
     """The one server the proxy forwards to.
 
@@ -96,16 +117,7 @@ class Upstream:
         max_response_bytes: int = 8 * 1024 * 1024,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        try:
-            url = httpx.URL(base_url)
-        except httpx.InvalidURL as error:
-            raise ValueError(f"upstream {base_url!r} is not a URL: {error}") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(
-                f"upstream must be an http:// or https:// URL with a host, got {base_url!r}"
-            )
-        if url.query or url.fragment:
-            raise ValueError("upstream must not have a query or a fragment")
+        url = upstream_url(base_url)
         self._url = url
         self.base_url = str(url).rstrip("/")
         self.timeout = timeout

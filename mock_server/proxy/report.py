@@ -75,6 +75,8 @@ class Report:
         if status is None:
             self._upstream_failures += 1
         counts = self._violations.setdefault(exchange.operation, Counter())
+        if not violations:
+            return
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         for violation in violations:
             counts[violation.check] += 1
