@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from mock_server.clock import isoformat_ms
 from mock_server.errors import ApiError
+from mock_server.responses import JSONResponse
 from mock_server.state import MockState
 from mock_server.store import EntityView, PropertyView, RecordView
 
@@ -142,6 +143,7 @@ async def admin_entities(request: Request) -> Response:
 
 async def admin_stats(request: Request) -> Response:
     mock: MockState = request.app.state.mock
+    mock.purge()
     return JSONResponse(mock.store.counts())
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +30,7 @@ from mock_server.errors import ApiError
 from mock_server.fixtures import Fixtures, default_fixtures
 from mock_server.operations import HANDLERS, Handler
 from mock_server.replay import PersistentReplayCache
+from mock_server.responses import JSONResponse
 from mock_server.spec import ROLE_RANK, Operation
 from mock_server.state import MockState
 from mock_server.store import ApiKey, RecordStore
@@ -98,18 +99,21 @@ def check_content_type(request: Request) -> None:
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The whole body, refused with 413 as soon as it passes ``limit`` bytes."""
-    too_large = ApiError(413, "PayloadTooLarge", f"요청 본문은 {limit}바이트를 넘을 수 없습니다.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "PayloadTooLarge", f"요청 본문은 {limit}바이트를 넘을 수 없습니다.")
 
 
 def operation_endpoint(

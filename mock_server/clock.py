@@ -22,19 +22,23 @@ class MockClock:
     def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
         self._lock = threading.Lock()
         self._frozen = frozen
-        self._origin_real = datetime.now(UTC)
-        self._origin = start or self._origin_real
+        real = datetime.now(UTC)
+        self._origin = start or real
+        # Running: the clock is real time + _shift. Frozen: it is _origin + _offset.
+        self._base_shift = self._origin - real
         self._offset = timedelta(0)
+        self._shift = self._base_shift
 
     def now(self) -> datetime:
-        with self._lock:
-            elapsed = timedelta(0) if self._frozen else datetime.now(UTC) - self._origin_real
-            return self._origin + elapsed + self._offset
+        # No lock: _shift and _offset are each replaced whole, never changed in place.
+        if self._frozen:
+            return self._origin + self._offset
+        return datetime.now(UTC) + self._shift
 
     def rewind(self) -> datetime:
         """Undo every advance (the admin API's reset); return the time now."""
         with self._lock:
-            self._offset = timedelta(0)
+            self._set_offset(timedelta(0))
         return self.now()
 
     def advance(self, delta: timedelta) -> datetime:
@@ -42,8 +46,12 @@ class MockClock:
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._offset += delta
+            self._set_offset(self._offset + delta)
         return self.now()
+
+    def _set_offset(self, offset: timedelta) -> None:
+        self._offset = offset
+        self._shift = self._base_shift + offset
 
 
 def isoformat_ms(moment: datetime) -> str:

@@ -12,10 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mock_server.clock import isoformat_ms
 from mock_server.errors import ApiError
 from mock_server.store import (
-    TRASH_RETENTION,
     ApiKey,
     DuplicateKey,
     DuplicateName,
@@ -67,10 +65,8 @@ def bulk_delete_records(
             {"recordId": r, "reason": why.value, "errorMessage": NOT_DELETED_MESSAGES[why]}
             for r, why in outcome.failed
         ],
-        "dateDeleted": isoformat_ms(outcome.date_deleted),
-        "dateTrashExpires": None
-        if permanent
-        else isoformat_ms(outcome.date_deleted + TRASH_RETENTION),
+        "dateDeleted": outcome.date_deleted,
+        "dateTrashExpires": outcome.date_trash_expires,
     }
 
 
@@ -116,7 +112,7 @@ def api_error_for(error: StoreError) -> ApiError:
 
 def render_property(stored: StoredProperty) -> dict[str, Any]:
     """The ``EntityProperty`` JSON; ``description`` only when set."""
-    new, stamp = stored.spec, isoformat_ms(stored.date_created)
+    new, stamp = stored.spec, stored.date_created
     rendered: dict[str, Any] = {
         "propertyId": stored.property_id,
         "accountId": stored.account_id,

@@ -1,19 +1,26 @@
-"""uvicorn's httptools protocol with limits on the request head: size and read time.
+"""uvicorn's httptools protocol with limits on the request head, and one write per response.
 
-uvicorn's httptools protocol buffers a request's header lines without a bound
-and waits for them without a deadline: one 64 MiB header, or a request that
-never finishes its head, costs memory and a connection for as long as the
-client likes. This protocol refuses a head (request line and headers) over
-``MAX_HEAD_BYTES`` with 431 and closes a connection whose head is not
-complete within ``HEAD_TIMEOUT`` seconds with 408 (counted from the
-connection, or from the read that left a head incomplete), both in the
-API's error shape. Everything else is uvicorn's.
+Limits: uvicorn's httptools protocol buffers a request's header lines
+without a bound and waits for them without a deadline: one 64 MiB header,
+or a request that never finishes its head, costs memory and a connection
+for as long as the client likes. This protocol refuses a head (request line
+and headers) over ``MAX_HEAD_BYTES`` with 431 and closes a connection whose
+head is not complete within ``HEAD_TIMEOUT`` seconds with 408 (counted from
+the connection, or from the read that left a head incomplete), both in the
+API's error shape.
+
+One write: uvicorn writes a response's head and its body with a call each,
+and uvloop sends each at once, so every answer costs two system calls and
+two TCP segments. The transport this protocol hands to uvicorn sends a
+write together with the next one (``_PairedWrites``; what it saves is in
+bench/README.md). Everything else is uvicorn's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -33,13 +40,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Bytes read since the current head began: exact while the head is
+        # incomplete, an upper bound (body bytes too) in the read that ends it.
         self._head_bytes = 0
         self._in_head = True
-        self._tail = b""  # the last bytes seen, for an end of head split across reads
+        self._tail = b""  # the end of the last read, while a head is incomplete
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(_PairedWrites(transport, self.loop))  # type: ignore[arg-type]
         self._start_head_timer()  # a client that connects and sends nothing is let go
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -48,16 +57,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            seen = self._tail + data if self._tail else data
-            end = seen.find(_END_OF_HEAD)
-            counted = len(data) if end < 0 else end + len(_END_OF_HEAD) - len(self._tail)
-            self._head_bytes += max(counted, 0)
-            self._tail = seen[-3:]
-            # A head that arrives whole in one read (nearly all) needs no timer;
-            # one that continues in a later read gets its deadline now.
-            if end < 0 and self._head_timer is None:
-                self._start_head_timer()
-            if self._head_bytes > self.max_head_bytes:
+            self._head_bytes += len(data)
+            # Nearly every head arrives whole and small: one comparison decides.
+            if self._head_bytes > self.max_head_bytes and self._head_too_large(data):
                 self._refuse(
                     431,
                     "RequestHeaderFieldsTooLarge",
@@ -65,9 +67,23 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 )
                 return
         super().data_received(data)
+        if self._in_head and self._head_bytes:
+            # This read left a head incomplete: it gets its deadline now.
+            self._tail = data[-(len(_END_OF_HEAD) - 1) :]
+            if self._head_timer is None:
+                self._start_head_timer()
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Whether the head, up to its end if ``data`` has it, passes the limit."""
+        before = self._head_bytes - len(data)  # earlier reads: all head
+        seen = self._tail + data  # the end of the head may straddle two reads
+        end = seen.find(_END_OF_HEAD)
+        in_data = len(data) if end < 0 else end + len(_END_OF_HEAD) - len(self._tail)
+        return before + in_data > self.max_head_bytes
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._tail = b""
         self._stop_head_timer()
         super().on_headers_complete()
 
@@ -75,7 +91,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         # What arrives next is the head of the next request on this connection
         # (idle keep-alive connections are closed by uvicorn's own timeout).
-        self._head_bytes, self._in_head, self._tail = 0, True, b""
+        self._head_bytes, self._in_head = 0, True
 
     def _start_head_timer(self) -> None:
         self._stop_head_timer()
@@ -103,3 +119,49 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
         )
         self.transport.close()
+
+
+class _PairedWrites:
+    """A connection's transport that sends each write together with the next one.
+
+    A write is held until the next write, which sends both in one system
+    call, or until the end of the event loop's current turn, whichever comes
+    first: a response's head goes out with its body, and nothing waits for
+    a later turn. Closing sends what is held first. Everything but writing
+    is the wrapped transport's.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is None:
+            self._held = data
+            self._loop.call_soon(self._release)
+        else:
+            held, self._held = self._held, None
+            self._transport.writelines((held, data))
+
+    def _release(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        self.write(b"".join(lines))
+
+    def write_eof(self) -> None:
+        self._release()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._release()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

@@ -153,7 +153,8 @@ class DeletionOutcome:
 
     deleted: list[tuple[str, str]]  # (record_id, entity_id)
     failed: list[tuple[str, NotDeleted]]  # (record_id, why)
-    date_deleted: datetime
+    date_deleted: str  # as stored: ISO 8601 UTC with milliseconds
+    date_trash_expires: str | None  # when the trash lets go of them; None: permanent
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class StoredProperty:
     account_id: str
     workspace_id: str
     created_by: str
-    date_created: datetime
+    date_created: str  # as stored: ISO 8601 UTC with milliseconds
     spec: NewProperty
 
 
@@ -438,16 +439,13 @@ class RecordStore:
 
     def purge_trash(self, now: datetime) -> int:
         """Permanently delete records that have been in the trash for 14 days."""
-        with self._transaction() as db:
-            return self._purge(db, now)
-
-    @staticmethod
-    def _purge(db: sqlite3.Connection, now: datetime) -> int:
         cutoff = isoformat_ms(now - TRASH_RETENTION)
-        cursor = db.execute(
-            "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?", (cutoff,)
-        )
-        return cursor.rowcount
+        with self._transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?",
+                (cutoff,),
+            )
+            return cursor.rowcount
 
     def bulk_delete(
         self, workspace_id: str, record_ids: Sequence[str], *, permanent: bool, now: datetime
@@ -455,15 +453,16 @@ class RecordStore:
         """Delete what can be deleted in one transaction; report the rest per id."""
         stamp = isoformat_ms(now)
         with self._transaction() as db:
-            # Lazy GC: records past their 14 days are gone before ids are looked up.
-            self._purge(db, now)
+            # Records past their 14 days in the trash are gone: not found here,
+            # removed for good by the next purge_trash (before any view of state).
             placeholders = ",".join("?" * len(record_ids))
             found = {
                 row[0]: (row[1], row[2])
                 for row in db.execute(
                     "SELECT record_id, entity_id, date_deleted FROM records"  # noqa: S608
-                    f" WHERE workspace_id = ? AND record_id IN ({placeholders})",
-                    (workspace_id, *record_ids),
+                    f" WHERE workspace_id = ? AND record_id IN ({placeholders})"
+                    " AND (date_deleted IS NULL OR date_deleted > ?)",
+                    (workspace_id, *record_ids, isoformat_ms(now - TRASH_RETENTION)),
                 )
             }
             deleted: list[tuple[str, str]] = []
@@ -487,7 +486,8 @@ class RecordStore:
                         f"UPDATE records SET date_deleted = ? WHERE record_id IN ({marks})",  # noqa: S608
                         (stamp, *ids),
                     )
-        return DeletionOutcome(deleted, failed, now)
+        expires = None if permanent else isoformat_ms(now + TRASH_RETENTION)
+        return DeletionOutcome(deleted, failed, stamp, expires)
 
     # --- properties -----------------------------------------------------------
 
@@ -500,7 +500,7 @@ class RecordStore:
                 account_id=caller.account_id,
                 workspace_id=caller.workspace_id,
                 created_by=caller.api_key,
-                date_created=now,
+                date_created=isoformat_ms(now),
                 spec=new,
             )
             self._insert_property(db, stored)
@@ -533,7 +533,7 @@ class RecordStore:
 
     @staticmethod
     def _insert_property(db: sqlite3.Connection, stored: StoredProperty) -> None:
-        new, stamp = stored.spec, isoformat_ms(stored.date_created)
+        new, stamp = stored.spec, stored.date_created
         db.execute(
             "INSERT INTO properties (property_id, entity_id, name, description, field_type,"
             " property_group_id, options_json, is_masked, key, key_folded, created_by,"
@@ -545,7 +545,7 @@ class RecordStore:
                 new.description,
                 new.field_type,
                 new.property_group_id,
-                json.dumps(new.options, ensure_ascii=False),
+                json.dumps(new.options),
                 int(new.is_masked),
                 new.key,
                 _folded(new.key),

@@ -1,0 +1,24 @@
+"""``JSONResponse``: Starlette's, rendered by pydantic-core instead of the ``json`` module.
+
+The same bytes (compact separators, UTF-8, key order kept) in about a fifth
+of the time: ``json.dumps`` with Starlette's options builds a new encoder on
+every call (bench/README.md, "What the hardening of issue 13 costs").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic_core
+from starlette import responses
+
+
+class JSONResponse(responses.JSONResponse):
+    """A JSON body for every answer of the mock, error or not.
+
+    >>> JSONResponse({"errorCode": "NotFound", "errorMessage": "없음"}).body.decode()
+    '{"errorCode":"NotFound","errorMessage":"없음"}'
+    """
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
