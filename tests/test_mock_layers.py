@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette import responses
 
 from auth_plugin import sign_request
 from mock_server.app import operation_routes
@@ -20,6 +21,7 @@ from mock_server.fixtures import (
     default_fixtures,
 )
 from mock_server.operations import api_error_for
+from mock_server.responses import JSONResponse
 from mock_server.spec import operation, operations
 from mock_server.store import (
     DuplicateKey,
@@ -162,3 +164,17 @@ def test_keys_conflict_whatever_their_case(mock: RunningMock) -> None:
     assert create("등급", "customerGrade").status_code == 201
     conflict = create("등급 2", "CUSTOMERgrade")
     assert (conflict.status_code, conflict.json()["errorCode"]) == (409, "DuplicatedKey")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"errorCode": "NotFound", "errorMessage": "레코드를 찾을 수 없습니다."},
+        {"deleted": [], "failed": [{"recordId": "a", "reason": "NOT_FOUND"}], "count": 0},
+        {"none": None, "yes": True, "no": False, "big": 2**53 + 1, "negative": -7},
+        {"escapes": 'quote " backslash \\ slash / newline \n tab \t nul \x00 del \x7f'},
+        {"beyond": "\u2028 \ud55c \U0001f600", "nested": [[{"k": ["v"]}]], "": ""},
+    ],
+)
+def test_the_mock_renders_json_byte_for_byte_as_starlette_does(payload: Any) -> None:
+    assert JSONResponse(payload).body == responses.JSONResponse(payload).body

@@ -1,13 +1,20 @@
-"""Limits on a request's head: size (431) and read time (408), in the API's error shape."""
+"""The mock's HTTP protocol: limits on a request's head (431 for its size, 408 for its read
+time, in the API's error shape), and one write per response."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.server import ServerState
 
 from auth_plugin import sign_request
 from mock_server import create_app
@@ -99,3 +106,141 @@ def test_a_silent_connection_is_closed_after_the_timeout() -> None:
         assert sock.recv(100) == b""  # closed without a word: nothing was asked
         assert time.monotonic() - started < 5
         sock.close()
+
+
+def head_of(size: int, method: str = "GET", path: str = "/_mock/clock", extra: str = "") -> bytes:
+    """A request head of exactly ``size`` bytes (the filler header takes up the rest)."""
+    start = f"{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}X-Filler: "
+    filler = size - len(start) - len("\r\n\r\n")
+    head = f"{start}{'a' * filler}\r\n\r\n".encode()
+    assert len(head) == size
+    return head
+
+
+def send_in_reads(sock: socket.socket, *pieces: bytes) -> None:
+    """Each piece in a read of its own on the server (a pause between them)."""
+    for index, piece in enumerate(pieces):
+        if index:
+            time.sleep(0.05)
+        sock.sendall(piece)
+
+
+ADVANCE_BODY = b'{"seconds": 0}'
+ADVANCE_HEADERS = (
+    f"Content-Type: application/json\r\nContent-Length: {len(ADVANCE_BODY)}\r\n"
+    "Connection: close\r\n"
+)
+
+
+def test_a_head_at_the_limit_whose_end_straddles_two_reads_is_served() -> None:
+    # The last read holds the head's last byte and the body: only the byte counts.
+    with serve_in_thread(create_app()) as url:
+        sock = connect(url)
+        head = head_of(MAX_HEAD_BYTES, "POST", "/_mock/clock/advance", ADVANCE_HEADERS)
+        send_in_reads(sock, head[:1000], head[1000:-1], head[-1:] + ADVANCE_BODY)
+        status, body = read_response(sock)
+        sock.close()
+        assert status == 200
+        assert "now" in body
+
+
+def test_one_byte_over_the_limit_is_refused_even_when_the_end_straddles_two_reads() -> None:
+    with serve_in_thread(create_app()) as url:
+        sock = connect(url)
+        head = head_of(MAX_HEAD_BYTES + 1)
+        send_in_reads(sock, head[:-1], head[-1:])
+        status, body = read_response(sock)
+        sock.close()
+        assert (status, body["errorCode"]) == (431, "RequestHeaderFieldsTooLarge")
+
+
+def test_a_head_at_the_limit_arriving_with_its_body_is_served_and_one_over_is_not() -> None:
+    answers = []
+    with serve_in_thread(create_app()) as url:
+        for size in (MAX_HEAD_BYTES, MAX_HEAD_BYTES + 1):
+            sock = connect(url)
+            head = head_of(size, "POST", "/_mock/clock/advance", ADVANCE_HEADERS)
+            sock.sendall(head + ADVANCE_BODY)
+            answers.append(read_response(sock)[0])
+            sock.close()
+    assert answers == [200, 431]
+
+
+# --- one write per response ------------------------------------------------------------
+
+
+class RecordingTransport(asyncio.Transport):
+    """The far end of a connection: every call the protocol makes to send or close."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, bytes]] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.calls.append(("write", bytes(data)))
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.calls.append(("writelines", b"".join(bytes(data) for data in list_of_data)))
+
+    def close(self) -> None:
+        self.calls.append(("close", b""))
+
+    def is_closing(self) -> bool:
+        return ("close", b"") in self.calls
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def exchange(app: ASGIApp, request: bytes, settle: float = 0.3) -> list[tuple[str, bytes]]:
+    """Feed ``request`` to the mock's protocol serving ``app``; what it sent, call by call."""
+
+    async def scenario() -> list[tuple[str, bytes]]:
+        config = uvicorn.Config(app, log_level="error", lifespan="off")
+        protocol = BoundedHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+        transport = RecordingTransport()
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        await asyncio.sleep(settle)
+        protocol.connection_lost(None)
+        return transport.calls
+
+    return asyncio.run(scenario())
+
+
+def test_a_response_goes_out_in_one_call_head_and_body_together() -> None:
+    calls = exchange(create_app(), b"GET /_mock/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+    sends = [call for call in calls if call[0] != "close"]
+    assert len(sends) == 1, calls
+    kind, data = sends[0]
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert kind == "writelines"
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert "now" in json.loads(body)
+
+
+def test_a_head_whose_body_comes_later_is_not_held_back() -> None:
+    async def slow_body(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await asyncio.sleep(0.1)  # the loop turns several times before the body
+        await send({"type": "http.response.body", "body": b"late"})
+
+    calls = exchange(slow_body, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    sends = [data for kind, data in calls if kind != "close"]
+    assert sends[0].startswith(b"HTTP/1.1 200 ")
+    assert sends[0].endswith(b"\r\n\r\n")
+    assert b"late" in b"".join(sends[1:])
+
+
+def test_a_refusal_is_sent_before_the_connection_closes() -> None:
+    calls = exchange(create_app(), head_of(MAX_HEAD_BYTES + 1), settle=0.05)
+    assert [kind for kind, _ in calls][-1] == "close"
+    sent = b"".join(data for kind, data in calls if kind != "close")
+    assert sent.startswith(b"HTTP/1.1 431 ")
+    assert json.loads(sent.partition(b"\r\n\r\n")[2])["errorCode"] == "RequestHeaderFieldsTooLarge"

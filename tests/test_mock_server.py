@@ -146,6 +146,25 @@ def test_trash_is_purged_after_fourteen_days() -> None:
         assert api.post(DELETE, json={"recordIds": [UNKNOWN_RECORD]}).status_code == 200
 
 
+def test_a_record_past_its_fourteen_days_in_the_trash_is_gone_without_a_purge() -> None:
+    clock = MockClock(start=datetime(2026, 4, 23, tzinfo=UTC), frozen=True)
+    with serve(create_app(clock=clock)) as mock, client(mock) as api:
+        api.post(DELETE, json={"recordIds": [DEMO_RECORD_ID]})
+        clock.advance(timedelta(days=14) - timedelta(milliseconds=1))  # not the admin API's purge
+        still = api.post(DELETE, json={"recordIds": [DEMO_RECORD_ID]}).json()
+        assert still["failed"][0]["reason"] == "ALREADY_IN_TRASH"
+        clock.advance(timedelta(milliseconds=1))
+        for permanent in (False, True):
+            body = api.post(DELETE, json={"recordIds": [DEMO_RECORD_ID], "permanent": permanent})
+            assert body.json()["failed"][0]["reason"] == "NOT_FOUND"
+        stats = admin(mock, "/stats")  # what the admin API shows is purged first
+        assert (stats["trash"], stats["orphans"]) == (0, 0)
+        assert admin(mock, f"/records/{DEMO_RECORD_ID}") == {
+            "errorCode": "NotFound",
+            "errorMessage": "레코드를 찾을 수 없습니다.",
+        }
+
+
 # --- create property ----------------------------------------------------------------
 
 
