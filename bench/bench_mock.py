@@ -87,10 +87,18 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[str, int]
+    #: CPU time the server process spent on the load (user + system), where measured.
+    server_cpu_seconds: float | None = None
 
     @property
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.seconds
+
+    @property
+    def server_cpu_per_request_us(self) -> float | None:
+        if self.server_cpu_seconds is None:
+            return None
+        return self.server_cpu_seconds / len(self.latencies_ms) * 1e6
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -100,15 +108,31 @@ class LoadResult:
         statuses = dict(self.statuses)
         for status, count in other.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
+        cpu = None
+        if self.server_cpu_seconds is not None and other.server_cpu_seconds is not None:
+            cpu = self.server_cpu_seconds + other.server_cpu_seconds
         return LoadResult(
-            self.seconds + other.seconds, self.latencies_ms + other.latencies_ms, statuses
+            self.seconds + other.seconds, self.latencies_ms + other.latencies_ms, statuses, cpu
         )
 
     def line(self, label: str) -> str:
+        cpu = self.server_cpu_per_request_us
         return (
             f"{label:44} {self.throughput:7.0f} req/s  p50 {self.percentile(0.5):6.2f} ms"
-            f"  p99 {self.percentile(0.99):6.2f} ms  statuses {dict(sorted(self.statuses.items()))}"
+            f"  p99 {self.percentile(0.99):6.2f} ms"
+            + ("" if cpu is None else f"  server CPU {cpu:5.0f} us/req")
+            + f"  statuses {dict(sorted(self.statuses.items()))}"
         )
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -353,12 +377,16 @@ def alternate_rounds(
     amount: int,
     record_ids: list[str] | None = None,
     rounds: int = 5,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, LoadResult]:
     """``amount`` requests per server, in rounds taking turns between the servers.
 
     This machine's speed drifts by ~15% within a minute: in turns, both
     servers meet the same drift, and the ratio measures the servers. With
     ``record_ids``, every request deletes a record never deleted before.
+    With ``pids`` (server name -> process id), each result also carries the
+    server's CPU time for its requests: unlike throughput, it leaves out the
+    load generator, which shares the two cores.
     """
     pool = iter(record_ids or [])
 
@@ -372,7 +400,12 @@ def alternate_rounds(
     for _ in range(rounds):
         for name, url in servers.items():
             ids = next_ids(amount // rounds) if name == "mock" else None
+            pid = (pids or {}).get(name)
+            cpu_before = None if pid is None else process_cpu_seconds(pid)
             result = generator.run(url, operation, clients, amount // rounds, ids)
+            cpu_after = None if pid is None else process_cpu_seconds(pid)
+            if cpu_before is not None and cpu_after is not None:
+                result.server_cpu_seconds = cpu_after - cpu_before
             totals[name] = totals[name] + result if name in totals else result
     return totals
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pydantic_core
+
 from mock_server.clock import isoformat_ms
 from mock_server.fixtures import EntityFixture, Fixtures, WorkspaceFixture
 from mock_server.ids import format_id, new_id
@@ -545,7 +547,7 @@ class RecordStore:
                 new.description,
                 new.field_type,
                 new.property_group_id,
-                json.dumps(new.options),
+                pydantic_core.to_json(new.options).decode(),
                 int(new.is_masked),
                 new.key,
                 _folded(new.key),
