@@ -7,7 +7,8 @@ for as long as the client likes. This protocol refuses a head (request line
 and headers) over ``MAX_HEAD_BYTES`` with 431 and closes a connection whose
 head is not complete within ``HEAD_TIMEOUT`` seconds with 408 (counted from
 the connection, or from the read that left a head incomplete), both in the
-API's error shape.
+API's error shape; so is its refusal of a request its parser cannot read
+(uvicorn answers those in plain text).
 
 One write: uvicorn writes a response's head and its body with a call each,
 and uvloop sends each at once, so every answer costs two system calls and
@@ -30,6 +31,7 @@ MAX_HEAD_BYTES = 64 * 1024
 #: Seconds a client has to send a request's whole head (documented in the README).
 HEAD_TIMEOUT = 10.0
 _END_OF_HEAD = b"\r\n\r\n"
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -110,10 +112,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             message = f"요청 헤더가 {self.head_timeout:g}초 안에 도착하지 않았습니다."
             self._refuse(408, "RequestTimeout", message)
 
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn's answer to what its parser refuses (a garbage request line,
+        # an unknown method, NUL or CR in a header, CL with TE, two or a
+        # negative Content-Length) is plain text; the mock's is the error shape.
+        self._refuse(400, "BadRequest", "요청이 올바른 HTTP 요청이 아닙니다.")
+
     def _refuse(self, status: int, error_code: str, message: str) -> None:
         self._stop_head_timer()
         body = json.dumps({"errorCode": error_code, "errorMessage": message}).encode()
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = _REASONS[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)

@@ -7,11 +7,12 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.server import ServerState
@@ -164,6 +165,49 @@ def test_a_head_at_the_limit_arriving_with_its_body_is_served_and_one_over_is_no
             answers.append(read_response(sock)[0])
             sock.close()
     assert answers == [200, 431]
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"HELLO\r\n\r\n", id="garbage request line"),
+        pytest.param(b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", id="unknown method"),
+        pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", id="NUL in a header"),
+        pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", id="CR in a header"),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            id="Content-Length with Transfer-Encoding",
+        ),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+            id="two Content-Lengths",
+        ),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", id="negative length"
+        ),
+    ],
+)
+def test_a_request_that_is_not_http_is_refused_in_the_error_shape(
+    live_mock: str, request_bytes: bytes
+) -> None:
+    sock = connect(live_mock)
+    sock.sendall(request_bytes)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["errorCode"] == "BadRequest"
+    assert httpx.get(f"{live_mock}/_mock/clock", timeout=5).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def live_mock() -> Iterator[str]:
+    with serve_in_thread(create_app()) as url:
+        yield url
 
 
 # --- one write per response ------------------------------------------------------------
