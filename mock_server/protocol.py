@@ -35,7 +35,8 @@ _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header 
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """:class:`HttpToolsProtocol` that bounds each request head's size and read time."""
+    """:class:`HttpToolsProtocol` that bounds each request head's size and read time,
+    refuses what its parser cannot read in the API's error shape, and writes each response once."""
 
     max_head_bytes = MAX_HEAD_BYTES
     head_timeout = HEAD_TIMEOUT
@@ -71,7 +72,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_head and self._head_bytes:
             # This read left a head incomplete: it gets its deadline now.
-            self._tail = data[-(len(_END_OF_HEAD) - 1) :]
+            self._tail = (self._tail + data)[-(len(_END_OF_HEAD) - 1) :]
             if self._head_timer is None:
                 self._start_head_timer()
 

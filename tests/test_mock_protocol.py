@@ -133,12 +133,20 @@ ADVANCE_HEADERS = (
 )
 
 
-def test_a_head_at_the_limit_whose_end_straddles_two_reads_is_served() -> None:
+@pytest.mark.parametrize("last_reads", [1, 4], ids=["last byte", "last four bytes one by one"])
+def test_a_head_at_the_limit_whose_end_straddles_reads_is_served(last_reads: int) -> None:
     # The last read holds the head's last byte and the body: only the byte counts.
     with serve_in_thread(create_app()) as url:
         sock = connect(url)
         head = head_of(MAX_HEAD_BYTES, "POST", "/_mock/clock/advance", ADVANCE_HEADERS)
-        send_in_reads(sock, head[:1000], head[1000:-1], head[-1:] + ADVANCE_BODY)
+        split = len(head) - last_reads
+        pieces = [
+            head[:1000],
+            head[1000:split],
+            *(head[i : i + 1] for i in range(split, len(head))),
+        ]
+        pieces[-1] += ADVANCE_BODY
+        send_in_reads(sock, *pieces)
         status, body = read_response(sock)
         sock.close()
         assert status == 200
