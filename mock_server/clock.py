@@ -24,21 +24,19 @@ class MockClock:
         self._frozen = frozen
         real = datetime.now(UTC)
         self._origin = start or real
-        # Running: the clock is real time + _shift. Frozen: it is _origin + _offset.
-        self._base_shift = self._origin - real
+        self._start_shift = self._origin - real  # running: real time + this, + the offset
         self._offset = timedelta(0)
-        self._shift = self._base_shift
 
     def now(self) -> datetime:
-        # No lock: _shift and _offset are each replaced whole, never changed in place.
+        # No lock: _offset is replaced whole, never changed in place.
         if self._frozen:
             return self._origin + self._offset
-        return datetime.now(UTC) + self._shift
+        return datetime.now(UTC) + self._start_shift + self._offset
 
     def rewind(self) -> datetime:
         """Undo every advance (the admin API's reset); return the time now."""
         with self._lock:
-            self._set_offset(timedelta(0))
+            self._offset = timedelta(0)
         return self.now()
 
     def advance(self, delta: timedelta) -> datetime:
@@ -46,12 +44,8 @@ class MockClock:
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._set_offset(self._offset + delta)
+            self._offset += delta
         return self.now()
-
-    def _set_offset(self, offset: timedelta) -> None:
-        self._offset = offset
-        self._shift = self._base_shift + offset
 
 
 def isoformat_ms(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 
 The same bytes (compact separators, UTF-8, key order kept) in about a fifth
 of the time: ``json.dumps`` with Starlette's options builds a new encoder on
-every call (bench/README.md, "What the hardening of issue 13 costs").
+every call (bench/README.md, "Speed decisions that remain in the code").
 """
 
 from __future__ import annotations

@@ -441,11 +441,10 @@ class RecordStore:
 
     def purge_trash(self, now: datetime) -> int:
         """Permanently delete records that have been in the trash for 14 days."""
-        cutoff = isoformat_ms(now - TRASH_RETENTION)
         with self._transaction() as db:
             cursor = db.execute(
                 "DELETE FROM records WHERE date_deleted IS NOT NULL AND date_deleted <= ?",
-                (cutoff,),
+                (_trash_cutoff(now),),
             )
             return cursor.rowcount
 
@@ -464,7 +463,7 @@ class RecordStore:
                     "SELECT record_id, entity_id, date_deleted FROM records"  # noqa: S608
                     f" WHERE workspace_id = ? AND record_id IN ({placeholders})"
                     " AND (date_deleted IS NULL OR date_deleted > ?)",
-                    (workspace_id, *record_ids, isoformat_ms(now - TRASH_RETENTION)),
+                    (workspace_id, *record_ids, _trash_cutoff(now)),
                 )
             }
             deleted: list[tuple[str, str]] = []
@@ -649,6 +648,11 @@ class RecordStore:
                 )
             )
         return result
+
+
+def _trash_cutoff(now: datetime) -> str:
+    """Records in the trash since this date or earlier have had their 14 days."""
+    return isoformat_ms(now - TRASH_RETENTION)
 
 
 def _folded(key: str | None) -> str | None:

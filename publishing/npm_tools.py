@@ -61,7 +61,7 @@ def ensure_installed(directory: Path = TOOLS_DIR) -> Path:
         if stamp.exists() and stamp.read_bytes() == lock:
             return node_modules
         _npm_ci(directory)
-    stamp.write_bytes(lock)
+        stamp.write_bytes(lock)  # before the lock goes: a waiting worker must not install again
     return node_modules
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from mock_server.clock import isoformat_ms
 from mock_server.proxy.violation import Violation
 
 #: The operation name for a request that matched no operation of the spec.
@@ -77,7 +78,7 @@ class Report:
         counts = self._violations.setdefault(exchange.operation, Counter())
         if not violations:
             return
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        now = isoformat_ms(datetime.now(UTC))
         for violation in violations:
             counts[violation.check] += 1
             if self._file is not None:
