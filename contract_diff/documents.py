@@ -60,7 +60,36 @@ def compare_documents(
         changes.append(Change(Kind.COMPATIBLE, "operation-added", name, "added"))
     for name in sorted(names & set(before) & set(after)):
         changes += compare_operation(old, new, name, before[name], after[name])
+    if only is None:
+        changes += compare_schema_names(old, new)
     return sorted(changes)
+
+
+def compare_schema_names(old: Document, new: Document) -> list[Change]:
+    """Schemas of ``components`` removed or added: the names generated clients give their types.
+
+    A removed (or renamed) component removes the class or type that code
+    generators named after it, so code that imports it breaks even where
+    the wire format is unchanged.
+
+    >>> [str(c) for c in compare_schema_names(
+    ...     {"components": {"schemas": {"A": {}}}}, {"components": {"schemas": {"B": {}}}})]
+    ['#/components/schemas/A: removed: generated clients lose the type named after it \
+[schema-component-removed]', '#/components/schemas/B: added [schema-component-added]']
+    """
+    def names(document: Document) -> set[str]:
+        return set(document.get("components", {}).get("schemas", {}))
+
+    before, after = names(old), names(new)
+    detail = "removed: generated clients lose the type named after it"
+    return [
+        Change(Kind.BREAKING_CLIENT, "schema-component-removed", f"#/components/schemas/{name}",
+               detail)
+        for name in sorted(before - after)
+    ] + [
+        Change(Kind.COMPATIBLE, "schema-component-added", f"#/components/schemas/{name}", "added")
+        for name in sorted(after - before)
+    ]  # fmt: skip
 
 
 def _security(document: Document, operation: Document) -> Any:

@@ -25,6 +25,7 @@ COMBINERS = ("oneOf", "anyOf", "allOf")
 
 def compare_schema(old: Schema, new: Schema, direction: Direction, where: str) -> list[Change]:
     """Every classified difference between ``old`` and ``new`` (empty: the same contract)."""
+    old, new = _open_unions_as_types(old, new)
     changes: list[Change] = []
 
     def add(kind: Kind, rule: str, detail: str, at: str = where) -> None:
@@ -33,6 +34,7 @@ def compare_schema(old: Schema, new: Schema, direction: Direction, where: str) -
     _compare_type(old, new, direction, add)
     _compare_nullable(old, new, direction, add)
     _compare_enum(old, new, direction, add)
+    _compare_open_values(old, new, add)
     _compare_bounds(old, new, direction, add)
     _compare_pattern_and_format(old, new, direction, add)
     _compare_object(old, new, direction, where, add, changes)
@@ -46,6 +48,59 @@ def compare_schema(old: Schema, new: Schema, direction: Direction, where: str) -
 
 
 Add = Callable[..., None]
+
+
+#: Values listed for an open set: documented, never enforced (Zalando's convention).
+OPEN_VALUES = "x-extensible-enum"
+
+
+def open_union_as_type(schema: Schema) -> Schema:
+    """An ``anyOf``/``oneOf`` that admits every value of one type, written as that type.
+
+    ``anyOf: [{enum: [A, B]}, {type: string}]`` (all strings, listing some)
+    and ``type: string`` accept exactly the same values; the listed ones
+    become the open list ``x-extensible-enum``. A union stays as it is when
+    any branch is of another type, or none takes every value of its type.
+
+    >>> open_union_as_type({"description": "d", "anyOf": [
+    ...     {"type": "string", "enum": ["A"]}, {"type": "string"}]})
+    {'description': 'd', 'type': 'string', 'x-extensible-enum': ['A']}
+    >>> open_union_as_type({"anyOf": [{"type": "string"}, {"type": "integer"}]})["anyOf"][1]
+    {'type': 'integer'}
+    """
+    for combiner in ("anyOf", "oneOf"):
+        branches: list[Schema] = schema.get(combiner) or []
+        types = {branch.get("type") for branch in branches}
+        if len(types) != 1 or None in types:
+            continue
+        if any(not set(branch) - {"type", *DOCUMENTATION} for branch in branches):
+            collapsed = {key: value for key, value in schema.items() if key != combiner}
+            listed = [value for branch in branches for value in branch.get("enum", [])]
+            return {**collapsed, "type": types.pop(), OPEN_VALUES: listed}
+    return schema
+
+
+def _open_unions_as_types(old: Schema, new: Schema) -> tuple[Schema, Schema]:
+    """Both schemas with open unions written as types, unless only one side stays a union.
+
+    A union on one side only (an open set closed, say) is compared branch by
+    branch with the other side as written.
+    """
+    old_type, new_type = open_union_as_type(old), open_union_as_type(new)
+    if any(combiner in schema for schema in (old_type, new_type) for combiner in COMBINERS):
+        if old_type is not old or new_type is not new:
+            return old, new
+    return old_type, new_type
+
+
+def _compare_open_values(old: Schema, new: Schema, add: Add) -> None:
+    """Values listed for an open set: a change says more or less, and refuses nothing."""
+    before, after = old.get(OPEN_VALUES) or [], new.get(OPEN_VALUES) or []
+    open_note = "(open: any other value was and is allowed)"
+    if removed := [value for value in before if value not in after]:
+        add(Kind.COMPATIBLE, "enum-value-removed", f"value(s) removed: {removed} {open_note}")
+    if added := [value for value in after if value not in before]:
+        add(Kind.COMPATIBLE, "enum-value-added", f"value(s) added: {added} {open_note}")
 
 
 def _compare_type(old: Schema, new: Schema, direction: Direction, add: Add) -> None:
