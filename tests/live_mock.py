@@ -50,7 +50,9 @@ class RunningProxy:
         if not self.report_path.exists():
             return []
         text = self.report_path.read_text(encoding="utf-8")
-        return [json.loads(line) for line in text.splitlines()]
+        # JSON lines end with "\n" only: a value may hold U+2028 or U+0085, which
+        # str.splitlines() would also split at.
+        return [json.loads(line) for line in text.split("\n") if line]
 
     def summary(self) -> dict[str, Any]:
         """``GET /_proxy/summary``."""

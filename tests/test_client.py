@@ -12,14 +12,14 @@ from crm_core_client.api.records import bulk_delete_records
 from crm_core_client.errors import UnexpectedStatus
 from crm_core_client.models import (
     BulkDeleteRecordsRequest,
-    BulkDeleteRecordsResult,
-    ChoiceFieldType,
+    BulkDeletionResult,
     CreateChoicePropertyRequest,
+    CreateChoicePropertyRequestChoiceFieldType,
     CreateScalarPropertyRequest,
+    CreateScalarPropertyRequestScalarFieldType,
     EntityProperty,
     ErrorBody,
     PropertyOptionInput,
-    ScalarFieldType,
 )
 
 from auth_plugin import Verifier, parse_header
@@ -45,7 +45,7 @@ from tests.live_mock import RunningMock
 
 def text_property(name: str, entity_id: str = DEMO_ENTITY_ID) -> CreateScalarPropertyRequest:
     return CreateScalarPropertyRequest(
-        entity_id=entity_id, name=name, field_type=ScalarFieldType.TEXT
+        entity_id=entity_id, name=name, field_type=CreateScalarPropertyRequestScalarFieldType.TEXT
     )
 
 
@@ -54,7 +54,7 @@ def test_bulk_delete_in_a_few_lines(mock: RunningMock) -> None:
     result = bulk_delete_records.sync(
         client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
     )
-    assert isinstance(result, BulkDeleteRecordsResult)
+    assert isinstance(result, BulkDeletionResult)
     assert result.deleted_count == 1
     assert result.deleted[0].entity_id == DEMO_ENTITY_ID
 
@@ -77,7 +77,7 @@ def test_create_property_sync_and_async(mock: RunningMock) -> None:
         body=CreateChoicePropertyRequest(
             entity_id=DEMO_ENTITY_ID,
             name="계약 상태",
-            field_type=ChoiceFieldType.DROPDOWN,
+            field_type=CreateChoicePropertyRequestChoiceFieldType.DROPDOWN,
             options=[PropertyOptionInput(label="진행 중", value="IN_PROGRESS", priority=1)],
         ),
     )
@@ -208,7 +208,7 @@ def test_429_waits_exactly_retry_after_and_resends_with_a_fresh_signature() -> N
     script = Script(reply(429, BUSY, {"Retry-After": "7"}), reply(200, NOT_FOUND_RESULT))
     sleeps: list[float] = []
     result = delete_one(scripted_client(script, sleeps))
-    assert isinstance(result, BulkDeleteRecordsResult)
+    assert isinstance(result, BulkDeletionResult)
     assert sleeps == [7.0]
     headers = script.authorizations()
     assert len(headers) == 2
@@ -318,6 +318,6 @@ def test_async_retries_use_the_async_sleep() -> None:
             client=client, body=BulkDeleteRecordsRequest(record_ids=[DEMO_RECORD_ID])
         )
 
-    assert isinstance(asyncio.run(call()), BulkDeleteRecordsResult)
+    assert isinstance(asyncio.run(call()), BulkDeletionResult)
     assert slept == [3.0]
     _verified(script.authorizations())

@@ -13,7 +13,7 @@ from typing import Any
 
 import crm_core_models
 import pytest
-from crm_core_client.models import BulkDeleteRecordsResult, EntityProperty, FieldType
+from crm_core_client.models import BulkDeletionResult, EntityProperty
 from pydantic import ValidationError
 
 PROPERTY: dict[str, Any] = {
@@ -57,12 +57,14 @@ RESULT: dict[str, Any] = {
 }
 
 
-def test_known_values_still_parse_to_the_enum() -> None:
+def test_known_values_read_as_the_strings_the_spec_lists() -> None:
+    # Open sets are plain strings with their known values in x-extensible-enum:
+    # a known value reads as that string in both packages, nothing is coerced.
     known = copy.deepcopy(PROPERTY) | {"fieldType": "DROPDOWN"}
-    assert EntityProperty.from_dict(known).field_type is FieldType.DROPDOWN
-    parsed = crm_core_models.EntityProperty.model_validate(known)
-    # pydantic's smart union keeps the exact str; a StrEnum member compares equal to it.
-    assert parsed.field_type == crm_core_models.FieldType.DROPDOWN
+    assert EntityProperty.from_dict(known).field_type == "DROPDOWN"
+    parsed = crm_core_models.EntityProperty.model_validate_json(json.dumps(known), strict=True)
+    assert type(parsed.field_type) is str
+    assert parsed.field_type == "DROPDOWN"
 
 
 def test_attrs_client_reads_unknown_fields_and_values() -> None:
@@ -71,7 +73,7 @@ def test_attrs_client_reads_unknown_fields_and_values() -> None:
     assert prop.additional_properties["visibility"] == {"list": True}
     assert prop.options[0].color == "#FF0000"
     assert prop.options[0].additional_properties == {"icon": "star"}
-    result = BulkDeleteRecordsResult.from_dict(copy.deepcopy(RESULT))
+    result = BulkDeletionResult.from_dict(copy.deepcopy(RESULT))
     assert result.failed[0].reason == "LOCKED_BY_IMPORT"
     assert result.failed[0].additional_properties == {"retryable": True}
     assert result.deleted[0].additional_properties == {"entityName": "고객"}
@@ -84,7 +86,7 @@ def test_pydantic_models_read_unknown_fields_and_values(strict: bool) -> None:
     prop = crm_core_models.EntityProperty.model_validate_json(json.dumps(PROPERTY), strict=strict)
     assert prop.field_type == "SIGNATURE"
     assert prop.options[0].label == "A"
-    result = crm_core_models.BulkDeleteRecordsResult.model_validate_json(
+    result = crm_core_models.BulkDeletionResult.model_validate_json(
         json.dumps(RESULT), strict=strict
     )
     assert result.failed[0].reason == "LOCKED_BY_IMPORT"

@@ -20,11 +20,11 @@ from crm_core_client.api.properties import create_property
 from crm_core_client.api.records import bulk_delete_records
 from crm_core_client.models import (
     BulkDeleteRecordsRequest,
-    ChoiceFieldType,
     CreateChoicePropertyRequest,
+    CreateChoicePropertyRequestChoiceFieldType,
     CreateScalarPropertyRequest,
+    CreateScalarPropertyRequestScalarFieldType,
     PropertyOptionInput,
-    ScalarFieldType,
 )
 
 from auth_plugin import sign_request
@@ -83,14 +83,14 @@ def test_the_generated_client_through_the_proxy_keeps_the_contract(proxy: Runnin
     dropdown = CreateChoicePropertyRequest(
         entity_id=DEMO_ENTITY_ID,
         name="계약 상태",
-        field_type=ChoiceFieldType.DROPDOWN,
+        field_type=CreateChoicePropertyRequestChoiceFieldType.DROPDOWN,
         options=options,
     )
     assert expect_success(create_property.sync(client=owner, body=dropdown)).name == "계약 상태"
     phone = CreateScalarPropertyRequest(
         entity_id=DEMO_ENTITY_ID,
         name="휴대폰",
-        field_type=ScalarFieldType.PHONE,
+        field_type=CreateScalarPropertyRequestScalarFieldType.PHONE,
         is_masked=True,
         key="mobile",
     )
@@ -105,7 +105,7 @@ def test_the_generated_client_through_the_proxy_keeps_the_contract(proxy: Runnin
             CreateScalarPropertyRequest(
                 entity_id="CRMET1260423081530123XYZ11122299",
                 name="x",
-                field_type=ScalarFieldType.TEXT,
+                field_type=CreateScalarPropertyRequestScalarFieldType.TEXT,
             ),
             "NotFound",
         ),

@@ -132,68 +132,45 @@ class DeletedRecord(BaseModel):
     """
 
 
-class RecordDeletionFailureReason(StrEnum):
+class RecordDeletionFailure(BaseModel):
     """
-    Design note: `NOT_FOUND` — no such record in the caller's
-    workspace (including records of other workspaces and records
-    already purged); `ALREADY_IN_TRASH` — a soft delete of a record
-    that is already in the trash.
-
+    An id that was not deleted, and why.
     """
 
-    NOT_FOUND = "NOT_FOUND"
-    ALREADY_IN_TRASH = "ALREADY_IN_TRASH"
-
-
-class FieldType(StrEnum):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    record_id: Annotated[
+        str,
+        Field(
+            alias="recordId",
+            examples=["CRMRC1260423081530123REC11122233"],
+            max_length=32,
+            min_length=32,
+            pattern="^CRMRC1[0-9]{15}[A-Za-z0-9]{11}$",
+        ),
+    ]
     """
-    The type of a property's values; it decides the stored value's
-    format and the input used in the UI.
-    Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
-    EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
-    option value for DROPDOWN and RADIO; an array of option values for
-    MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
+    Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
+    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
 
     """
-
-    TEXT = "TEXT"
-    TEXTAREA = "TEXTAREA"
-    NUMBER = "NUMBER"
-    PHONE = "PHONE"
-    EMAIL = "EMAIL"
-    CHECKBOX = "CHECKBOX"
-    MULTI_CHECKBOX = "MULTI_CHECKBOX"
-    DATE = "DATE"
-    DATETIME = "DATETIME"
-    DROPDOWN = "DROPDOWN"
-    RADIO = "RADIO"
-    URL = "URL"
-
-
-class ChoiceFieldType(StrEnum):
+    reason: str
     """
-    Field types whose values are chosen from `options`.
+    Why the id was not deleted. Known reasons: `NOT_FOUND` — no such
+    record in the caller's workspace (including records of other
+    workspaces and records already purged); `ALREADY_IN_TRASH` — a
+    soft delete of a record that is already in the trash.
+    Clients must accept any other string: reasons may be added
+    later. Design note: the known reasons are listed in
+    `x-extensible-enum` (an open set; not `enum`, which would make
+    generated clients refuse a new reason).
+
     """
-
-    DROPDOWN = "DROPDOWN"
-    RADIO = "RADIO"
-    MULTI_CHECKBOX = "MULTI_CHECKBOX"
-
-
-class ScalarFieldType(StrEnum):
+    error_message: Annotated[str, Field(alias="errorMessage")]
     """
-    Field types that take no `options`.
+    A human-readable explanation (Korean, as the API's messages).
     """
-
-    TEXT = "TEXT"
-    TEXTAREA = "TEXTAREA"
-    NUMBER = "NUMBER"
-    PHONE = "PHONE"
-    EMAIL = "EMAIL"
-    CHECKBOX = "CHECKBOX"
-    DATE = "DATE"
-    DATETIME = "DATETIME"
-    URL = "URL"
 
 
 class PropertyOptionInput(BaseModel):
@@ -258,6 +235,20 @@ class PropertyOption(BaseModel):
     """
 
 
+class ChoiceFieldType(StrEnum):
+    """
+    Field types whose values are chosen from `options`.
+    Design note: written here rather than as a `$ref`ed enum
+    component, as several generators cannot combine a `$ref`ed enum
+    with the discriminator (README, "Generate a client").
+
+    """
+
+    DROPDOWN = "DROPDOWN"
+    RADIO = "RADIO"
+    MULTI_CHECKBOX = "MULTI_CHECKBOX"
+
+
 class CreateChoicePropertyRequest(BaseModel):
     """
     A DROPDOWN, RADIO or MULTI_CHECKBOX property; `options` is required.
@@ -289,8 +280,16 @@ class CreateChoicePropertyRequest(BaseModel):
 
     """
     field_type: Annotated[
-        Literal["DROPDOWN", "RADIO", "MULTI_CHECKBOX"], Field(alias="fieldType")
+        Literal["DROPDOWN", "RADIO", "MULTI_CHECKBOX"],
+        Field(alias="fieldType", title="ChoiceFieldType"),
     ]
+    """
+    Field types whose values are chosen from `options`.
+    Design note: written here rather than as a `$ref`ed enum
+    component, as several generators cannot combine a `$ref`ed enum
+    with the discriminator (README, "Generate a client").
+
+    """
     options: Annotated[list[PropertyOptionInput], Field(max_length=100, min_length=1)]
     """
     The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
@@ -332,6 +331,25 @@ class CreateChoicePropertyRequest(BaseModel):
     this).
 
     """
+
+
+class ScalarFieldType(StrEnum):
+    """
+    Field types that take no `options`.
+    Design note: written here rather than as a `$ref`ed enum
+    component (see `ChoiceFieldType`).
+
+    """
+
+    TEXT = "TEXT"
+    TEXTAREA = "TEXTAREA"
+    NUMBER = "NUMBER"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    CHECKBOX = "CHECKBOX"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    URL = "URL"
 
 
 class CreateScalarPropertyRequest(BaseModel):
@@ -377,8 +395,14 @@ class CreateScalarPropertyRequest(BaseModel):
             "DATETIME",
             "URL",
         ],
-        Field(alias="fieldType"),
+        Field(alias="fieldType", title="ScalarFieldType"),
     ]
+    """
+    Field types that take no `options`.
+    Design note: written here rather than as a `$ref`ed enum
+    component (see `ChoiceFieldType`).
+
+    """
     description: Annotated[str | MISSING, Field(max_length=1000)] = MISSING
     """
     Free text. Design note: at most 1000 characters.
@@ -472,10 +496,21 @@ class EntityProperty(BaseModel):
     """
     Omitted when unset.
     """
-    field_type: Annotated[FieldType | str, Field(alias="fieldType")]
+    field_type: Annotated[str, Field(alias="fieldType")]
     """
-    A `FieldType`, or a type added later (clients must accept any
-    string).
+    The type of the property's values; it decides the stored
+    value's format and the input used in the UI. Known types:
+    the choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) and the
+    others (TEXT, TEXTAREA, NUMBER, PHONE, EMAIL, CHECKBOX, DATE,
+    DATETIME, URL) of `CreatePropertyRequest`.
+    Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
+    EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
+    option value for DROPDOWN and RADIO; an array of option values
+    for MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
+    Clients must accept any other string: types may be added later.
+    Design note: the known types are listed in `x-extensible-enum`
+    (an open set; not `enum`, which would make generated clients
+    refuse a new type).
 
     """
     property_group_id: Annotated[str | None, Field(alias="propertyGroupId")]
@@ -528,58 +563,7 @@ class ErrorBody(BaseModel):
     """
 
 
-class RecordDeletionFailure(BaseModel):
-    """
-    An id that was not deleted, and why.
-    """
-
-    model_config = ConfigDict(
-        validate_by_name=True,
-    )
-    record_id: Annotated[
-        str,
-        Field(
-            alias="recordId",
-            examples=["CRMRC1260423081530123REC11122233"],
-            max_length=32,
-            min_length=32,
-            pattern="^CRMRC1[0-9]{15}[A-Za-z0-9]{11}$",
-        ),
-    ]
-    """
-    Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
-    yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
-
-    """
-    reason: RecordDeletionFailureReason | str
-    """
-    Why the id was not deleted: a `RecordDeletionFailureReason`, or
-    a reason added later (clients must accept any string).
-
-    """
-    error_message: Annotated[str, Field(alias="errorMessage")]
-    """
-    A human-readable explanation (Korean, as the API's messages).
-    """
-
-
-CreatePropertyRequest = TypeAliasType(
-    "CreatePropertyRequest",
-    Annotated[
-        CreateChoicePropertyRequest | CreateScalarPropertyRequest,
-        Field(discriminator="field_type"),
-    ],
-)
-"""
-The body of `createProperty`: one of two shapes chosen by
-`fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
-send a non-empty `options`. Design note: the other types must not
-send `options` (400 `ValidationError`).
-
-"""
-
-
-class BulkDeleteRecordsResult(BaseModel):
+class BulkDeletionResult(BaseModel):
     """
     Design note: SOLAPI does not publish this response's shape. Every
     requested id appears exactly once, in `deleted` or in `failed`, in
@@ -625,3 +609,19 @@ class BulkDeleteRecordsResult(BaseModel):
     then. `null` for a permanent delete.
 
     """
+
+
+CreatePropertyRequest = TypeAliasType(
+    "CreatePropertyRequest",
+    Annotated[
+        CreateChoicePropertyRequest | CreateScalarPropertyRequest,
+        Field(discriminator="field_type"),
+    ],
+)
+"""
+The body of `createProperty`: one of two shapes chosen by
+`fieldType`. Choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) must
+send a non-empty `options`. Design note: the other types must not
+send `options` (400 `ValidationError`).
+
+"""

@@ -179,7 +179,7 @@ export interface components {
          *     requested id appears exactly once, in `deleted` or in `failed`, in
          *     request order; `requestedCount = deletedCount + failedCount`.
          */
-        BulkDeleteRecordsResult: {
+        BulkDeletionResult: {
             /** @description Whether this was a permanent delete. */
             permanent: boolean;
             /**
@@ -223,41 +223,19 @@ export interface components {
         RecordDeletionFailure: {
             recordId: components["schemas"]["RecordId"];
             /**
-             * @description Why the id was not deleted: a `RecordDeletionFailureReason`, or
-             *     a reason added later (clients must accept any string).
+             * @description Why the id was not deleted. Known reasons: `NOT_FOUND` — no such
+             *     record in the caller's workspace (including records of other
+             *     workspaces and records already purged); `ALREADY_IN_TRASH` — a
+             *     soft delete of a record that is already in the trash.
+             *     Clients must accept any other string: reasons may be added
+             *     later. Design note: the known reasons are listed in
+             *     `x-extensible-enum` (an open set; not `enum`, which would make
+             *     generated clients refuse a new reason).
              */
-            reason: components["schemas"]["RecordDeletionFailureReason"] | string;
+            reason: string;
             /** @description A human-readable explanation (Korean, as the API's messages). */
             errorMessage: string;
         };
-        /**
-         * @description Design note: `NOT_FOUND` — no such record in the caller's
-         *     workspace (including records of other workspaces and records
-         *     already purged); `ALREADY_IN_TRASH` — a soft delete of a record
-         *     that is already in the trash.
-         * @enum {string}
-         */
-        RecordDeletionFailureReason: "NOT_FOUND" | "ALREADY_IN_TRASH";
-        /**
-         * @description The type of a property's values; it decides the stored value's
-         *     format and the input used in the UI.
-         *     Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
-         *     EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
-         *     option value for DROPDOWN and RADIO; an array of option values for
-         *     MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
-         * @enum {string}
-         */
-        FieldType: "TEXT" | "TEXTAREA" | "NUMBER" | "PHONE" | "EMAIL" | "CHECKBOX" | "MULTI_CHECKBOX" | "DATE" | "DATETIME" | "DROPDOWN" | "RADIO" | "URL";
-        /**
-         * @description Field types whose values are chosen from `options`.
-         * @enum {string}
-         */
-        ChoiceFieldType: "DROPDOWN" | "RADIO" | "MULTI_CHECKBOX";
-        /**
-         * @description Field types that take no `options`.
-         * @enum {string}
-         */
-        ScalarFieldType: "TEXT" | "TEXTAREA" | "NUMBER" | "PHONE" | "EMAIL" | "CHECKBOX" | "DATE" | "DATETIME" | "URL";
         /**
          * @description Display name, unique within the entity.
          *     Design note: 1 to 100 characters, not only white space.
@@ -334,7 +312,11 @@ export interface components {
             entityId: components["schemas"]["EntityId"];
             name: components["schemas"]["PropertyName"];
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description Field types whose values are chosen from `options`.
+             *     Design note: written here rather than as a `$ref`ed enum
+             *     component, as several generators cannot combine a `$ref`ed enum
+             *     with the discriminator (README, "Generate a client").
+             *      (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             fieldType: "DROPDOWN" | "RADIO" | "MULTI_CHECKBOX";
@@ -354,7 +336,10 @@ export interface components {
             entityId: components["schemas"]["EntityId"];
             name: components["schemas"]["PropertyName"];
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description Field types that take no `options`.
+             *     Design note: written here rather than as a `$ref`ed enum
+             *     component (see `ChoiceFieldType`).
+             *      (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             fieldType: "TEXT" | "TEXTAREA" | "NUMBER" | "PHONE" | "EMAIL" | "CHECKBOX" | "DATE" | "DATETIME" | "URL";
@@ -387,10 +372,21 @@ export interface components {
             /** @description Omitted when unset. */
             description?: string;
             /**
-             * @description A `FieldType`, or a type added later (clients must accept any
-             *     string).
+             * @description The type of the property's values; it decides the stored
+             *     value's format and the input used in the UI. Known types:
+             *     the choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) and the
+             *     others (TEXT, TEXTAREA, NUMBER, PHONE, EMAIL, CHECKBOX, DATE,
+             *     DATETIME, URL) of `CreatePropertyRequest`.
+             *     Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
+             *     EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
+             *     option value for DROPDOWN and RADIO; an array of option values
+             *     for MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
+             *     Clients must accept any other string: types may be added later.
+             *     Design note: the known types are listed in `x-extensible-enum`
+             *     (an open set; not `enum`, which would make generated clients
+             *     refuse a new type).
              */
-            fieldType: components["schemas"]["FieldType"] | string;
+            fieldType: string;
             propertyGroupId: string | null;
             options: components["schemas"]["PropertyOption"][];
             isMasked: boolean;
@@ -586,7 +582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BulkDeleteRecordsResult"];
+                    "application/json": components["schemas"]["BulkDeletionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

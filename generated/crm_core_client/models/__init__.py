@@ -3,33 +3,33 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .bulk_delete_records_request import BulkDeleteRecordsRequest
-from .bulk_delete_records_result import BulkDeleteRecordsResult
-from .choice_field_type import ChoiceFieldType
+from .bulk_deletion_result import BulkDeletionResult
 from .create_choice_property_request import CreateChoicePropertyRequest
+from .create_choice_property_request_choice_field_type import (
+    CreateChoicePropertyRequestChoiceFieldType,
+)
 from .create_scalar_property_request import CreateScalarPropertyRequest
+from .create_scalar_property_request_scalar_field_type import (
+    CreateScalarPropertyRequestScalarFieldType,
+)
 from .deleted_record import DeletedRecord
 from .entity_property import EntityProperty
 from .error_body import ErrorBody
-from .field_type import FieldType
 from .property_option import PropertyOption
 from .property_option_input import PropertyOptionInput
 from .record_deletion_failure import RecordDeletionFailure
-from .record_deletion_failure_reason import RecordDeletionFailureReason
-from .scalar_field_type import ScalarFieldType
 
 __all__ = (
     "BulkDeleteRecordsRequest",
-    "BulkDeleteRecordsResult",
-    "ChoiceFieldType",
+    "BulkDeletionResult",
     "CreateChoicePropertyRequest",
+    "CreateChoicePropertyRequestChoiceFieldType",
     "CreateScalarPropertyRequest",
+    "CreateScalarPropertyRequestScalarFieldType",
     "DeletedRecord",
     "EntityProperty",
     "ErrorBody",
-    "FieldType",
     "PropertyOption",
     "PropertyOptionInput",
     "RecordDeletionFailure",
-    "RecordDeletionFailureReason",
-    "ScalarFieldType",
 )

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.choice_field_type import ChoiceFieldType
+from ..models.create_choice_property_request_choice_field_type import (
+    CreateChoicePropertyRequestChoiceFieldType,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -27,7 +29,10 @@ class CreateChoicePropertyRequest:
              Example: CRMET1260423081530123XYZ11122233.
         name (str): Display name, unique within the entity.
             Design note: 1 to 100 characters, not only white space.
-        field_type (ChoiceFieldType): Field types whose values are chosen from `options`.
+        field_type (CreateChoicePropertyRequestChoiceFieldType): Field types whose values are chosen from `options`.
+            Design note: written here rather than as a `$ref`ed enum
+            component, as several generators cannot combine a `$ref`ed enum
+            with the discriminator (README, "Generate a client").
         options (list[PropertyOptionInput]): The choices of a DROPDOWN, RADIO or MULTI_CHECKBOX property.
             Design note: 1 to 100 options.
         description (str | Unset): Free text. Design note: at most 1000 characters.
@@ -50,7 +55,7 @@ class CreateChoicePropertyRequest:
 
     entity_id: str
     name: str
-    field_type: ChoiceFieldType
+    field_type: CreateChoicePropertyRequestChoiceFieldType
     options: list[PropertyOptionInput]
     description: str | Unset = UNSET
     property_group_id: str | Unset = UNSET
@@ -109,7 +114,7 @@ class CreateChoicePropertyRequest:
 
         name = d.pop("name")
 
-        field_type = ChoiceFieldType(d.pop("fieldType"))
+        field_type = CreateChoicePropertyRequestChoiceFieldType(d.pop("fieldType"))
 
         options = []
         _options = d.pop("options")

@@ -7,7 +7,9 @@ from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.scalar_field_type import ScalarFieldType
+from ..models.create_scalar_property_request_scalar_field_type import (
+    CreateScalarPropertyRequestScalarFieldType,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateScalarPropertyRequest")
@@ -23,7 +25,9 @@ class CreateScalarPropertyRequest:
              Example: CRMET1260423081530123XYZ11122233.
         name (str): Display name, unique within the entity.
             Design note: 1 to 100 characters, not only white space.
-        field_type (ScalarFieldType): Field types that take no `options`.
+        field_type (CreateScalarPropertyRequestScalarFieldType): Field types that take no `options`.
+            Design note: written here rather than as a `$ref`ed enum
+            component (see `ChoiceFieldType`).
         description (str | Unset): Free text. Design note: at most 1000 characters.
         property_group_id (str | Unset): The property group the property belongs to.
             Design note: group ids are opaque here (1 to 64 characters); the
@@ -44,7 +48,7 @@ class CreateScalarPropertyRequest:
 
     entity_id: str
     name: str
-    field_type: ScalarFieldType
+    field_type: CreateScalarPropertyRequestScalarFieldType
     description: str | Unset = UNSET
     property_group_id: str | Unset = UNSET
     is_masked: bool | Unset = False
@@ -92,7 +96,7 @@ class CreateScalarPropertyRequest:
 
         name = d.pop("name")
 
-        field_type = ScalarFieldType(d.pop("fieldType"))
+        field_type = CreateScalarPropertyRequestScalarFieldType(d.pop("fieldType"))
 
         description = d.pop("description", UNSET)
 

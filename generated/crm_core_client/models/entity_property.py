@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.field_type import FieldType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -34,8 +33,19 @@ class EntityProperty:
                 yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
                  Example: CRMET1260423081530123XYZ11122233.
             name (str):
-            field_type (FieldType | str): A `FieldType`, or a type added later (clients must accept any
-                string).
+            field_type (str): The type of the property's values; it decides the stored
+                value's format and the input used in the UI. Known types:
+                the choice types (DROPDOWN, RADIO, MULTI_CHECKBOX) and the
+                others (TEXT, TEXTAREA, NUMBER, PHONE, EMAIL, CHECKBOX, DATE,
+                DATETIME, URL) of `CreatePropertyRequest`.
+                Inferred: stored values are strings for TEXT, TEXTAREA, PHONE,
+                EMAIL and URL; a number for NUMBER; a boolean for CHECKBOX; one
+                option value for DROPDOWN and RADIO; an array of option values
+                for MULTI_CHECKBOX; ISO 8601 strings for DATE and DATETIME.
+                Clients must accept any other string: types may be added later.
+                Design note: the known types are listed in `x-extensible-enum`
+                (an open set; not `enum`, which would make generated clients
+                refuse a new type).
             property_group_id (None | str):
             options (list[PropertyOption]):
             is_masked (bool):
@@ -53,7 +63,7 @@ class EntityProperty:
     account_id: str
     entity_id: str
     name: str
-    field_type: FieldType | str
+    field_type: str
     property_group_id: None | str
     options: list[PropertyOption]
     is_masked: bool
@@ -74,11 +84,7 @@ class EntityProperty:
 
         name = self.name
 
-        field_type: str
-        if isinstance(self.field_type, FieldType):
-            field_type = self.field_type.value
-        else:
-            field_type = self.field_type
+        field_type = self.field_type
 
         property_group_id: None | str
         property_group_id = self.property_group_id
@@ -141,18 +147,7 @@ class EntityProperty:
 
         name = d.pop("name")
 
-        def _parse_field_type(data: object) -> FieldType | str:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                field_type_type_0 = FieldType(data)
-
-                return field_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FieldType | str, data)
-
-        field_type = _parse_field_type(d.pop("fieldType"))
+        field_type = d.pop("fieldType")
 
         def _parse_property_group_id(data: object) -> None | str:
             if data is None:

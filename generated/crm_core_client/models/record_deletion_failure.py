@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..models.record_deletion_failure_reason import RecordDeletionFailureReason
 
 T = TypeVar("T", bound="RecordDeletionFailure")
 
@@ -21,24 +19,26 @@ class RecordDeletionFailure:
         record_id (str): Record (레코드) id: `CRMRC` + `1` + 15 digits (creation time,
             yyMMddHHmmssSSS; inferred: UTC) + 11 letters or digits; 32 characters.
              Example: CRMRC1260423081530123REC11122233.
-        reason (RecordDeletionFailureReason | str): Why the id was not deleted: a `RecordDeletionFailureReason`, or
-            a reason added later (clients must accept any string).
+        reason (str): Why the id was not deleted. Known reasons: `NOT_FOUND` — no such
+            record in the caller's workspace (including records of other
+            workspaces and records already purged); `ALREADY_IN_TRASH` — a
+            soft delete of a record that is already in the trash.
+            Clients must accept any other string: reasons may be added
+            later. Design note: the known reasons are listed in
+            `x-extensible-enum` (an open set; not `enum`, which would make
+            generated clients refuse a new reason).
         error_message (str): A human-readable explanation (Korean, as the API's messages).
     """
 
     record_id: str
-    reason: RecordDeletionFailureReason | str
+    reason: str
     error_message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         record_id = self.record_id
 
-        reason: str
-        if isinstance(self.reason, RecordDeletionFailureReason):
-            reason = self.reason.value
-        else:
-            reason = self.reason
+        reason = self.reason
 
         error_message = self.error_message
 
@@ -59,18 +59,7 @@ class RecordDeletionFailure:
         d = dict(src_dict)
         record_id = d.pop("recordId")
 
-        def _parse_reason(data: object) -> RecordDeletionFailureReason | str:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                reason_type_0 = RecordDeletionFailureReason(data)
-
-                return reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(RecordDeletionFailureReason | str, data)
-
-        reason = _parse_reason(d.pop("reason"))
+        reason = d.pop("reason")
 
         error_message = d.pop("errorMessage")
 

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.bulk_delete_records_request import BulkDeleteRecordsRequest
-from ...models.bulk_delete_records_result import BulkDeleteRecordsResult
+from ...models.bulk_deletion_result import BulkDeletionResult
 from ...models.error_body import ErrorBody
 from ...types import Response
 
@@ -34,9 +34,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BulkDeleteRecordsResult | ErrorBody | None:
+) -> BulkDeletionResult | ErrorBody | None:
     if response.status_code == 200:
-        response_200 = BulkDeleteRecordsResult.from_dict(response.json())
+        response_200 = BulkDeletionResult.from_dict(response.json())
 
         return response_200
 
@@ -83,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BulkDeleteRecordsResult | ErrorBody]:
+) -> Response[BulkDeletionResult | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -96,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> Response[BulkDeleteRecordsResult | ErrorBody]:
+) -> Response[BulkDeletionResult | ErrorBody]:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
@@ -144,7 +144,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkDeleteRecordsResult | ErrorBody]
+        Response[BulkDeletionResult | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +162,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> BulkDeleteRecordsResult | ErrorBody | None:
+) -> BulkDeletionResult | ErrorBody | None:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
@@ -210,7 +210,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkDeleteRecordsResult | ErrorBody
+        BulkDeletionResult | ErrorBody
     """
 
     return sync_detailed(
@@ -223,7 +223,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> Response[BulkDeleteRecordsResult | ErrorBody]:
+) -> Response[BulkDeletionResult | ErrorBody]:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
@@ -271,7 +271,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkDeleteRecordsResult | ErrorBody]
+        Response[BulkDeletionResult | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -287,7 +287,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BulkDeleteRecordsRequest,
-) -> BulkDeleteRecordsResult | ErrorBody | None:
+) -> BulkDeletionResult | ErrorBody | None:
     """Bulk-delete records (레코드 일괄 삭제)
 
      Deletes many records in one request. By default this is a soft
@@ -335,7 +335,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkDeleteRecordsResult | ErrorBody
+        BulkDeletionResult | ErrorBody
     """
 
     return (

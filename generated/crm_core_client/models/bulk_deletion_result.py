@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from ..models.record_deletion_failure import RecordDeletionFailure
 
 
-T = TypeVar("T", bound="BulkDeleteRecordsResult")
+T = TypeVar("T", bound="BulkDeletionResult")
 
 
 @_attrs_define
-class BulkDeleteRecordsResult:
+class BulkDeletionResult:
     """Design note: SOLAPI does not publish this response's shape. Every
     requested id appears exactly once, in `deleted` or in `failed`, in
     request order; `requestedCount = deletedCount + failedCount`.
@@ -135,7 +135,7 @@ class BulkDeleteRecordsResult:
 
         date_trash_expires = _parse_date_trash_expires(d.pop("dateTrashExpires"))
 
-        bulk_delete_records_result = cls(
+        bulk_deletion_result = cls(
             permanent=permanent,
             requested_count=requested_count,
             deleted_count=deleted_count,
@@ -146,8 +146,8 @@ class BulkDeleteRecordsResult:
             date_trash_expires=date_trash_expires,
         )
 
-        bulk_delete_records_result.additional_properties = d
-        return bulk_delete_records_result
+        bulk_deletion_result.additional_properties = d
+        return bulk_deletion_result
 
     @property
     def additional_keys(self) -> list[str]:

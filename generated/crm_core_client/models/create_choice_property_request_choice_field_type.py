@@ -3,9 +3,10 @@
 from enum import StrEnum
 
 
-class RecordDeletionFailureReason(StrEnum):
-    ALREADY_IN_TRASH = "ALREADY_IN_TRASH"
-    NOT_FOUND = "NOT_FOUND"
+class CreateChoicePropertyRequestChoiceFieldType(StrEnum):
+    DROPDOWN = "DROPDOWN"
+    MULTI_CHECKBOX = "MULTI_CHECKBOX"
+    RADIO = "RADIO"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 
-class ScalarFieldType(StrEnum):
+class CreateScalarPropertyRequestScalarFieldType(StrEnum):
     CHECKBOX = "CHECKBOX"
     DATE = "DATE"
     DATETIME = "DATETIME"
