@@ -2,7 +2,9 @@
 
 - ``openapi.yaml`` and ``openapi.json``: the contract bundled by Redocly with
   every ``$ref`` resolved (``--dereferenced``), plus ``x-codeSamples`` for each
-  operation (curl, Node.js, Python; ``publishing/code_samples.py``);
+  operation (curl, Node.js, Python; ``publishing/code_samples.py``); each
+  component schema titled with its name (:func:`titled`), and ``components``
+  kept, so that a discriminator's ``mapping`` resolves inside the file;
 - ``openapi.with-refs.yaml``: the same contract keeping its ``#/components``
   references, for code generators (they name models after components; from
   the resolved file they invent a name per use);
@@ -16,6 +18,7 @@ The same spec gives the same bytes.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -36,12 +39,14 @@ DEFAULT_TARGET = ROOT / "dist" / "docs"
 SCALAR = "@scalar/api-reference"
 
 
-def bundle(spec_path: Path = SPEC) -> dict[str, Any]:
-    """The spec with every ``$ref`` resolved, as Redocly bundles it."""
+def bundle(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with every ``$ref`` resolved, as Redocly bundles it."""
     with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "openapi.yaml"
+        source.write_text(_yaml(document), encoding="utf-8")
         output = Path(scratch) / "bundle.json"
         finished = subprocess.run(
-            [str(tool("redocly")), "bundle", str(spec_path), "--dereferenced",
+            [str(tool("redocly")), "bundle", str(source), "--dereferenced",
              "--ext", "json", "--output", str(output)],
             cwd=ROOT, env=tool_environment(), capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -49,6 +54,25 @@ def bundle(spec_path: Path = SPEC) -> dict[str, Any]:
             raise RuntimeError(f"redocly bundle failed:\n{finished.stderr.strip()}")
         document: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return document
+
+
+def titled(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each component schema titled with its name (where it has no title).
+
+    In the dereferenced bundle every use of a component is an inline copy, and
+    code generators name an inline schema after its ``title`` or, without one,
+    after where it stands (openapi-generator: ``CreatePropertyRequestOneOf``,
+    ``BulkDeleteRecords200Response``). Titled, ``openapi.json`` gives the same
+    model names as the files that keep their references.
+
+    >>> titled({"components": {"schemas": {"A": {"type": "object"}}}})["components"]
+    {'schemas': {'A': {'title': 'A', 'type': 'object'}}}
+    """
+    result = copy.deepcopy(document)
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if "title" not in schema:
+            result["components"]["schemas"][name] = {"title": name, **schema}
+    return result
 
 
 def source_spec() -> dict[str, Any]:
@@ -101,7 +125,7 @@ def build(target: Path = DEFAULT_TARGET) -> list[Path]:
     source = source_spec()
     # Rendered once for both files: each Python sample is laid out by a ruff process.
     samples = all_code_samples(source)
-    document = with_code_samples(bundle(), samples)
+    document = with_code_samples(bundle(titled(source)), samples)
     target.mkdir(parents=True, exist_ok=True)
     files = {
         "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",

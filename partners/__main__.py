@@ -1,0 +1,88 @@
+"""``python -m partners``: the partner-generator matrix (see :mod:`partners.matrix`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from partners.generators import GENERATORS, PARTNERS_DIR, installed_version
+from partners.matrix import ROOT, STEPS, SpecFile, run_matrix, servers, table
+from publishing import build_docs
+from publishing.npm_tools import NpmToolsError, ensure_installed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m partners",
+        description="Run each partner generator on each published spec file: generate, build, "
+        "call the mock. Exit 1 if any cell fails.",
+    )
+    parser.add_argument("--generator", action="append", default=[], metavar="NAME",
+                        help="only generators whose name contains NAME (repeatable)")
+    parser.add_argument("--file", action="append", default=[], metavar="NAME",
+                        help="only published files whose name contains NAME (repeatable)")
+    parser.add_argument("--jobs", type=int, default=2, help="cells at a time (default 2)")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "partners",
+                        help="where the cells are generated (default build/partners)")
+    parser.add_argument("--report", type=Path, default=ROOT / "reports" / "partners" / "matrix.json",
+                        help="the outcomes as JSON (default reports/partners/matrix.json)")
+    return parser  # fmt: skip
+
+
+def published_files(work: Path) -> list[SpecFile]:
+    """The files partners get: the contract itself and the published folder's two."""
+    docs = work / "docs"
+    build_docs.build(docs)
+    return [
+        SpecFile("openapi.yaml", ROOT / "openapi.yaml"),
+        SpecFile("docs/openapi.with-refs.yaml", docs / "openapi.with-refs.yaml"),
+        SpecFile("docs/openapi.json", docs / "openapi.json"),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    generators = [g for g in GENERATORS if not args.generator or any(n in g.name for n in args.generator)]
+    if not generators:
+        print(f"error: no generator matches {args.generator}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        ensure_installed(PARTNERS_DIR)
+        versions = {generator.name: installed_version(generator) for generator in generators}
+    except (NpmToolsError, OSError, ValueError) as error:
+        # A generator that cannot be installed is a failure, never a skipped cell.
+        print(f"error: a partner generator is missing: {error}", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    specs = [s for s in published_files(args.work) if not args.file or any(n in s.name for n in args.file)]
+    with servers() as environment:
+        environment = replace(environment, work=args.work, mypy_cache=args.work / ".mypy_cache")
+        outcomes = run_matrix(generators, specs, environment, jobs=args.jobs)
+    print(table(outcomes, versions))
+    for outcome in outcomes:
+        if not outcome.passed:
+            print(f"\n{outcome.generator.name} × {outcome.spec.name}: {outcome.detail}")
+    failed = sum(not outcome.passed for outcome in outcomes)
+    wall = time.monotonic() - started
+    print(f"\npartners: {len(outcomes) - failed} of {len(outcomes)} cells passed "
+          f"({len(generators)} generators × {len(specs)} files) in {wall:.0f} s")  # fmt: skip
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps({
+        "seconds": round(wall, 1),
+        "cells": [{
+            "generator": o.generator.name, "version": versions[o.generator.name],
+            "file": o.spec.name, **{step: o.steps[step] for step in STEPS},
+            "seconds": round(o.seconds, 1), "detail": o.detail,
+        } for o in outcomes],
+    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
