@@ -33,8 +33,11 @@ def test_id_patterns_still_hold_inside_lists() -> None:
 
 
 def test_dumping_by_alias_gives_the_wire_body() -> None:
+    # An absent `permanent` stays absent (the server reads it as false): no default in the spec.
     request = BulkDeleteRecordsRequest(record_ids=[RECORD])
-    assert request.model_dump(by_alias=True) == {"recordIds": [RECORD], "permanent": False}
+    assert request.model_dump(by_alias=True) == {"recordIds": [RECORD]}
+    permanent = BulkDeleteRecordsRequest(record_ids=[RECORD], permanent=True)
+    assert permanent.model_dump(by_alias=True) == {"recordIds": [RECORD], "permanent": True}
 
 
 def test_the_one_of_body_is_a_type_alias_read_with_a_type_adapter() -> None:

@@ -80,14 +80,18 @@ class BulkDeleteRecordsRequest(BaseModel):
     repeated id is refused with 400 `ValidationError`.
 
     """
-    permanent: bool = False
+    permanent: bool | MISSING = MISSING
     """
-    `false` (default): move the records to the trash (휴지통), where
-    they are kept for 14 days and can be restored with their
-    activities, events and relations. `true`: delete for good. This
-    cannot be undone, and also removes the records' activities,
-    event summaries and relations. In production, keep the default
-    and let garbage collection purge the trash.
+    `false` (the default, when absent): move the records to the
+    trash (휴지통), where they are kept for 14 days and can be
+    restored with their activities, events and relations. `true`:
+    delete for good. This cannot be undone, and also removes the
+    records' activities, event summaries and relations. In
+    production, keep the default and let garbage collection purge
+    the trash.
+    Design note: the default is stated here, not as `default:`,
+    which some generators (openapi-typescript) turn into a field
+    every request must send.
 
     """
 
@@ -309,10 +313,11 @@ class CreateChoicePropertyRequest(BaseModel):
     reference does not document their format.
 
     """
-    is_masked: Annotated[bool, Field(alias="isMasked")] = False
+    is_masked: Annotated[bool | MISSING, Field(alias="isMasked")] = MISSING
     """
     Mask the value in list views. For personal data such as phone
-    numbers or e-mail addresses.
+    numbers or e-mail addresses. Absent: `false` (see `permanent` of
+    `BulkDeleteRecordsRequest` for why this is not a `default:`).
 
     """
     key: Annotated[
@@ -416,10 +421,11 @@ class CreateScalarPropertyRequest(BaseModel):
     reference does not document their format.
 
     """
-    is_masked: Annotated[bool, Field(alias="isMasked")] = False
+    is_masked: Annotated[bool | MISSING, Field(alias="isMasked")] = MISSING
     """
     Mask the value in list views. For personal data such as phone
-    numbers or e-mail addresses.
+    numbers or e-mail addresses. Absent: `false` (see `permanent` of
+    `BulkDeleteRecordsRequest` for why this is not a `default:`).
 
     """
     key: Annotated[

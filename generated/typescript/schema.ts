@@ -164,13 +164,16 @@ export interface components {
              */
             recordIds: components["schemas"]["RecordId"][];
             /**
-             * @description `false` (default): move the records to the trash (휴지통), where
-             *     they are kept for 14 days and can be restored with their
-             *     activities, events and relations. `true`: delete for good. This
-             *     cannot be undone, and also removes the records' activities,
-             *     event summaries and relations. In production, keep the default
-             *     and let garbage collection purge the trash.
-             * @default false
+             * @description `false` (the default, when absent): move the records to the
+             *     trash (휴지통), where they are kept for 14 days and can be
+             *     restored with their activities, events and relations. `true`:
+             *     delete for good. This cannot be undone, and also removes the
+             *     records' activities, event summaries and relations. In
+             *     production, keep the default and let garbage collection purge
+             *     the trash.
+             *     Design note: the default is stated here, not as `default:`,
+             *     which some generators (openapi-typescript) turn into a field
+             *     every request must send.
              */
             permanent?: boolean;
         };
@@ -325,8 +328,8 @@ export interface components {
             propertyGroupId?: components["schemas"]["PropertyGroupId"];
             /**
              * @description Mask the value in list views. For personal data such as phone
-             *     numbers or e-mail addresses.
-             * @default false
+             *     numbers or e-mail addresses. Absent: `false` (see `permanent` of
+             *     `BulkDeleteRecordsRequest` for why this is not a `default:`).
              */
             isMasked?: boolean;
             key?: components["schemas"]["PropertyKeyName"];
@@ -347,8 +350,8 @@ export interface components {
             propertyGroupId?: components["schemas"]["PropertyGroupId"];
             /**
              * @description Mask the value in list views. For personal data such as phone
-             *     numbers or e-mail addresses.
-             * @default false
+             *     numbers or e-mail addresses. Absent: `false` (see `permanent` of
+             *     `BulkDeleteRecordsRequest` for why this is not a `default:`).
              */
             isMasked?: boolean;
             key?: components["schemas"]["PropertyKeyName"];

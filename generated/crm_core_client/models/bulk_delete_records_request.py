@@ -19,17 +19,20 @@ class BulkDeleteRecordsRequest:
         record_ids (list[str]): The records to delete; 1 to 1000 ids.
             Design note: the ids must be distinct (`uniqueItems`); a
             repeated id is refused with 400 `ValidationError`.
-        permanent (bool | Unset): `false` (default): move the records to the trash (휴지통), where
-            they are kept for 14 days and can be restored with their
-            activities, events and relations. `true`: delete for good. This
-            cannot be undone, and also removes the records' activities,
-            event summaries and relations. In production, keep the default
-            and let garbage collection purge the trash.
-             Default: False.
+        permanent (bool | Unset): `false` (the default, when absent): move the records to the
+            trash (휴지통), where they are kept for 14 days and can be
+            restored with their activities, events and relations. `true`:
+            delete for good. This cannot be undone, and also removes the
+            records' activities, event summaries and relations. In
+            production, keep the default and let garbage collection purge
+            the trash.
+            Design note: the default is stated here, not as `default:`,
+            which some generators (openapi-typescript) turn into a field
+            every request must send.
     """
 
     record_ids: list[str]
-    permanent: bool | Unset = False
+    permanent: bool | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         record_ids = self.record_ids

@@ -40,8 +40,8 @@ class CreateChoicePropertyRequest:
             Design note: group ids are opaque here (1 to 64 characters); the
             reference does not document their format.
         is_masked (bool | Unset): Mask the value in list views. For personal data such as phone
-            numbers or e-mail addresses.
-             Default: False.
+            numbers or e-mail addresses. Absent: `false` (see `permanent` of
+            `BulkDeleteRecordsRequest` for why this is not a `default:`).
         key (str | Unset): An English identifier, unique within the entity, usable in place
             of the property id (for example when an SDK creates records).
             Starts with a letter; letters, digits and `_`; at most 63
@@ -59,7 +59,7 @@ class CreateChoicePropertyRequest:
     options: list[PropertyOptionInput]
     description: str | Unset = UNSET
     property_group_id: str | Unset = UNSET
-    is_masked: bool | Unset = False
+    is_masked: bool | Unset = UNSET
     key: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
