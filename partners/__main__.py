@@ -41,7 +41,7 @@ def published_files(work: Path) -> list[SpecFile]:
     return [
         SpecFile("openapi.yaml", ROOT / "openapi.yaml"),
         SpecFile("docs/openapi.with-refs.yaml", docs / "openapi.with-refs.yaml"),
-        SpecFile("docs/openapi.json", docs / "openapi.json"),
+        SpecFile("docs/openapi.json", docs / "openapi.json", dereferenced=True),
     ]
 
 

@@ -49,7 +49,10 @@ class Generator:
     arguments: Arguments
     consumer: str
     client: bool = True
-    notes: str = ""
+    #: Modules the consumer imports its model names from, as ``names.py``: one for files that
+    #: keep their ``$ref``s and one for the dereferenced file (where this generator names
+    #: models otherwise); ``None`` when the names are the same for every file.
+    names: tuple[str, str] | None = None
 
 
 def _openapi_generator(target: str) -> Arguments:
@@ -69,6 +72,7 @@ GENERATORS: tuple[Generator, ...] = (
         "openapi-generator python", "python", "pypi", "openapi-generator-cli",
         "openapi-generator-cli", _openapi_generator("python"),
         "openapi_generator_python.py",
+        names=("openapi_generator_python_names.py", "openapi_generator_python_names_dereferenced.py"),
     ),
     Generator(
         "openapi-generator typescript-fetch", "typescript", "pypi", "openapi-generator-cli",
@@ -101,6 +105,7 @@ GENERATORS: tuple[Generator, ...] = (
         "openapi-python-client",
         lambda spec, out: ["generate", "--path", str(spec), "--output-path", str(out)],
         "openapi_python_client_consumer.py",
+        names=("openapi_python_client_names.py", "openapi_python_client_names_dereferenced.py"),
     ),
     Generator(
         "datamodel-code-generator", "python", "pypi", "datamodel-code-generator",
@@ -118,7 +123,6 @@ GENERATORS: tuple[Generator, ...] = (
         lambda spec, out: [str(spec), "-o", str(out / "schema.ts")],
         "openapi-typescript.ts",
         client=False,
-        notes="types only; the calls go through openapi-fetch",
     ),
 )  # fmt: skip
 

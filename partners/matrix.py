@@ -66,12 +66,21 @@ TYPESCRIPT_OPTIONS: dict[str, Any] = {
 }
 
 
+NEUTRAL_PYPROJECT = """\
+# Written by python -m partners: every generator runs here with its own defaults.
+[tool.ruff]
+[tool.datamodel-codegen]
+"""
+
+
 @dataclass(frozen=True)
 class SpecFile:
     """A published file: its name in the table and where it is."""
 
     name: str
     path: Path
+    #: Every ``$ref`` resolved (``openapi.json``): some generators name models otherwise.
+    dereferenced: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,9 +190,11 @@ def _python_path(cell: Path) -> str:
     return os.pathsep.join([str(cell / "site"), str(cell / "generated"), str(cell)])
 
 
-def build(generator: Generator, cell: Path, environment: Environment) -> None:
+def build(generator: Generator, spec: SpecFile, cell: Path, environment: Environment) -> None:
     """Make the generated code usable as a partner would, and check the consumer against it."""
     shutil.copy(CONSUMERS / generator.consumer, cell / generator.consumer)
+    if generator.names is not None:
+        shutil.copy(CONSUMERS / generator.names[spec.dereferenced], cell / "names.py")
     if generator.language == "python":
         _build_python(generator, cell, environment)
     else:
@@ -191,6 +202,7 @@ def build(generator: Generator, cell: Path, environment: Environment) -> None:
 
 
 def _build_python(generator: Generator, cell: Path, environment: Environment) -> None:
+    shutil.copy(CONSUMERS / "harness.py", cell / "harness.py")
     if generator.client:
         # The generated project, installed as a partner installs it (its own build backend);
         # its dependencies are the environment's (the nox session installs them).
@@ -305,7 +317,7 @@ def run_cell(generator: Generator, spec: SpecFile, environment: Environment, pla
     started = time.monotonic()
     steps = (
         ("generate", lambda: generate(generator, spec, cell)),
-        ("build", lambda: build(generator, cell, environment)),
+        ("build", lambda: build(generator, spec, cell, environment)),
         ("calls", lambda: call(generator, cell, environment, plan)),
     )
     try:
@@ -367,6 +379,9 @@ def run_matrix(
             dropdown_name=f"계약 상태 {index}", text_name=f"메모 {index}",
         ))  # fmt: skip
     environment.work.mkdir(parents=True, exist_ok=True)
+    # Generators and their formatters look for configuration in the enclosing folders: this
+    # file stops them at the work folder, so that none runs with the project's own settings.
+    (environment.work / "pyproject.toml").write_text(NEUTRAL_PYPROJECT, encoding="utf-8")
     # Node finds the generated code's npm dependencies (axios, openapi-fetch) from the cells.
     link = environment.work / "node_modules"
     if not link.exists():

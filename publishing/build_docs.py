@@ -57,22 +57,45 @@ def bundle(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def titled(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with each component schema titled with its name (where it has no title).
+    """``document`` with each component schema titled with its name, where a title names one model.
 
     In the dereferenced bundle every use of a component is an inline copy, and
     code generators name an inline schema after its ``title`` or, without one,
     after where it stands (openapi-generator: ``CreatePropertyRequestOneOf``,
     ``BulkDeleteRecords200Response``). Titled, ``openapi.json`` gives the same
-    model names as the files that keep their references.
+    model names as the files that keep their references. A schema that one
+    operation answers with under several statuses (``ErrorBody``) stays
+    untitled: openapi-python-client names an inline titled schema
+    ``<operation><title>`` and drops every status after the first that would
+    repeat the name.
 
     >>> titled({"components": {"schemas": {"A": {"type": "object"}}}})["components"]
     {'schemas': {'A': {'title': 'A', 'type': 'object'}}}
     """
     result = copy.deepcopy(document)
+    repeated = _schemas_repeated_in_an_operation(document)
     for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if "title" not in schema:
+        if "title" not in schema and name not in repeated:
             result["components"]["schemas"][name] = {"title": name, **schema}
     return result
+
+
+def _schemas_repeated_in_an_operation(document: dict[str, Any]) -> set[str]:
+    """Component schemas that some operation's responses name more than once."""
+    responses = document.get("components", {}).get("responses", {})
+    repeated: set[str] = set()
+    for item in document.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            seen: set[str] = set()
+            for answer in item.get(method, {}).get("responses", {}).values():
+                if "$ref" in answer:
+                    answer = responses.get(answer["$ref"].rsplit("/", 1)[-1], {})
+                for media in answer.get("content", {}).values():
+                    name = media.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+                    if name in seen:
+                        repeated.add(name)
+                    seen.add(name)
+    return repeated - {""}
 
 
 def source_spec() -> dict[str, Any]:

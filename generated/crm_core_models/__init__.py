@@ -519,10 +519,24 @@ class EntityProperty(BaseModel):
     refuse a new type).
 
     """
-    property_group_id: Annotated[str | None, Field(alias="propertyGroupId")]
+    property_group_id: Annotated[
+        str | None | MISSING, Field(alias="propertyGroupId")
+    ] = MISSING
+    """
+    The property group, or `null`.
+    Design note: always sent; not in `required` for the reason
+    given at `BulkDeletionResult.dateTrashExpires`.
+
+    """
     options: list[PropertyOption]
     is_masked: Annotated[bool, Field(alias="isMasked")]
-    key: Annotated[str | None, Field(...)]
+    key: str | None | MISSING = MISSING
+    """
+    The property's key, or `null`.
+    Design note: always sent; not in `required` for the reason
+    given at `BulkDeletionResult.dateTrashExpires`.
+
+    """
     created_by: Annotated[str, Field(alias="createdBy")]
     """
     Who created the property. Design note: the API key that made
@@ -608,11 +622,17 @@ class BulkDeletionResult(BaseModel):
     """
     When the deletion happened (ISO 8601, UTC, with `Z`).
     """
-    date_trash_expires: Annotated[AwareDatetime | None, Field(alias="dateTrashExpires")]
+    date_trash_expires: Annotated[
+        AwareDatetime | None | MISSING, Field(alias="dateTrashExpires")
+    ] = MISSING
     """
     For a soft delete, when the trashed records' 14 days in the
     trash end (`dateDeleted` + 14 days); inferred: they are purged
     then. `null` for a permanent delete.
+    Design note: always sent. Not listed in `required`: a field
+    that is both required and `nullable` is read as never null by
+    datamodel-code-generator unless it is run with
+    `--strict-nullable`, and its models would refuse the `null`.
 
     """
 

@@ -214,8 +214,12 @@ export interface components {
              * @description For a soft delete, when the trashed records' 14 days in the
              *     trash end (`dateDeleted` + 14 days); inferred: they are purged
              *     then. `null` for a permanent delete.
+             *     Design note: always sent. Not listed in `required`: a field
+             *     that is both required and `nullable` is read as never null by
+             *     datamodel-code-generator unless it is run with
+             *     `--strict-nullable`, and its models would refuse the `null`.
              */
-            dateTrashExpires: string | null;
+            dateTrashExpires?: string | null;
         };
         /** @description A deleted record, as the single-record delete reports it. */
         DeletedRecord: {
@@ -390,10 +394,20 @@ export interface components {
              *     refuse a new type).
              */
             fieldType: string;
-            propertyGroupId: string | null;
+            /**
+             * @description The property group, or `null`.
+             *     Design note: always sent; not in `required` for the reason
+             *     given at `BulkDeletionResult.dateTrashExpires`.
+             */
+            propertyGroupId?: string | null;
             options: components["schemas"]["PropertyOption"][];
             isMasked: boolean;
-            key: string | null;
+            /**
+             * @description The property's key, or `null`.
+             *     Design note: always sent; not in `required` for the reason
+             *     given at `BulkDeletionResult.dateTrashExpires`.
+             */
+            key?: string | null;
             /**
              * @description Who created the property. Design note: the API key that made
              *     the request.

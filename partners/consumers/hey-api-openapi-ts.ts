@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     },
     permanent: {
       permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires,
+      dateTrashExpires: permanent.dateTrashExpires ?? null,
     },
     dropdown: {
       propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,

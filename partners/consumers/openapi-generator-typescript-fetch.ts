@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     },
     permanent: {
       permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires === null ? null : String(permanent.dateTrashExpires),
+      dateTrashExpires: permanent.dateTrashExpires == null ? null : permanent.dateTrashExpires.toISOString(),
     },
     dropdown: {
       propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.deleted_record import DeletedRecord
     from ..models.record_deletion_failure import RecordDeletionFailure
@@ -31,9 +33,14 @@ class BulkDeletionResult:
             deleted (list[DeletedRecord]): The records deleted by this request.
             failed (list[RecordDeletionFailure]): The ids that were not deleted, each with the reason.
             date_deleted (datetime.datetime): When the deletion happened (ISO 8601, UTC, with `Z`).
-            date_trash_expires (datetime.datetime | None): For a soft delete, when the trashed records' 14 days in the
+            date_trash_expires (datetime.datetime | None | Unset): For a soft delete, when the trashed records' 14 days in
+                the
                 trash end (`dateDeleted` + 14 days); inferred: they are purged
                 then. `null` for a permanent delete.
+                Design note: always sent. Not listed in `required`: a field
+                that is both required and `nullable` is read as never null by
+                datamodel-code-generator unless it is run with
+                `--strict-nullable`, and its models would refuse the `null`.
     """
 
     permanent: bool
@@ -43,7 +50,7 @@ class BulkDeletionResult:
     deleted: list[DeletedRecord]
     failed: list[RecordDeletionFailure]
     date_deleted: datetime.datetime
-    date_trash_expires: datetime.datetime | None
+    date_trash_expires: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,8 +74,10 @@ class BulkDeletionResult:
 
         date_deleted = self.date_deleted.isoformat()
 
-        date_trash_expires: None | str
-        if isinstance(self.date_trash_expires, datetime.datetime):
+        date_trash_expires: None | str | Unset
+        if isinstance(self.date_trash_expires, Unset):
+            date_trash_expires = UNSET
+        elif isinstance(self.date_trash_expires, datetime.datetime):
             date_trash_expires = self.date_trash_expires.isoformat()
         else:
             date_trash_expires = self.date_trash_expires
@@ -84,9 +93,10 @@ class BulkDeletionResult:
                 "deleted": deleted,
                 "failed": failed,
                 "dateDeleted": date_deleted,
-                "dateTrashExpires": date_trash_expires,
             }
         )
+        if date_trash_expires is not UNSET:
+            field_dict["dateTrashExpires"] = date_trash_expires
 
         return field_dict
 
@@ -120,8 +130,10 @@ class BulkDeletionResult:
 
         date_deleted = datetime.datetime.fromisoformat(d.pop("dateDeleted"))
 
-        def _parse_date_trash_expires(data: object) -> datetime.datetime | None:
+        def _parse_date_trash_expires(data: object) -> datetime.datetime | None | Unset:
             if data is None:
+                return data
+            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -131,9 +143,9 @@ class BulkDeletionResult:
                 return date_trash_expires_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None, data)
+            return cast(datetime.datetime | None | Unset, data)
 
-        date_trash_expires = _parse_date_trash_expires(d.pop("dateTrashExpires"))
+        date_trash_expires = _parse_date_trash_expires(d.pop("dateTrashExpires", UNSET))
 
         bulk_deletion_result = cls(
             permanent=permanent,

@@ -46,10 +46,8 @@ class EntityProperty:
                 Design note: the known types are listed in `x-extensible-enum`
                 (an open set; not `enum`, which would make generated clients
                 refuse a new type).
-            property_group_id (None | str):
             options (list[PropertyOption]):
             is_masked (bool):
-            key (None | str):
             created_by (str): Who created the property. Design note: the API key that made
                 the request.
             date_created (datetime.datetime): ISO 8601, UTC.
@@ -57,6 +55,12 @@ class EntityProperty:
             workspace_id (str | Unset): The workspace, only when the property belongs to one.
                 Design note: an opaque string here.
             description (str | Unset): Omitted when unset.
+            property_group_id (None | str | Unset): The property group, or `null`.
+                Design note: always sent; not in `required` for the reason
+                given at `BulkDeletionResult.dateTrashExpires`.
+            key (None | str | Unset): The property's key, or `null`.
+                Design note: always sent; not in `required` for the reason
+                given at `BulkDeletionResult.dateTrashExpires`.
     """
 
     property_id: str
@@ -64,15 +68,15 @@ class EntityProperty:
     entity_id: str
     name: str
     field_type: str
-    property_group_id: None | str
     options: list[PropertyOption]
     is_masked: bool
-    key: None | str
     created_by: str
     date_created: datetime.datetime
     date_updated: datetime.datetime
     workspace_id: str | Unset = UNSET
     description: str | Unset = UNSET
+    property_group_id: None | str | Unset = UNSET
+    key: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,18 +90,12 @@ class EntityProperty:
 
         field_type = self.field_type
 
-        property_group_id: None | str
-        property_group_id = self.property_group_id
-
         options = []
         for options_item_data in self.options:
             options_item = options_item_data.to_dict()
             options.append(options_item)
 
         is_masked = self.is_masked
-
-        key: None | str
-        key = self.key
 
         created_by = self.created_by
 
@@ -109,6 +107,18 @@ class EntityProperty:
 
         description = self.description
 
+        property_group_id: None | str | Unset
+        if isinstance(self.property_group_id, Unset):
+            property_group_id = UNSET
+        else:
+            property_group_id = self.property_group_id
+
+        key: None | str | Unset
+        if isinstance(self.key, Unset):
+            key = UNSET
+        else:
+            key = self.key
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -118,10 +128,8 @@ class EntityProperty:
                 "entityId": entity_id,
                 "name": name,
                 "fieldType": field_type,
-                "propertyGroupId": property_group_id,
                 "options": options,
                 "isMasked": is_masked,
-                "key": key,
                 "createdBy": created_by,
                 "dateCreated": date_created,
                 "dateUpdated": date_updated,
@@ -131,6 +139,10 @@ class EntityProperty:
             field_dict["workspaceId"] = workspace_id
         if description is not UNSET:
             field_dict["description"] = description
+        if property_group_id is not UNSET:
+            field_dict["propertyGroupId"] = property_group_id
+        if key is not UNSET:
+            field_dict["key"] = key
 
         return field_dict
 
@@ -149,13 +161,6 @@ class EntityProperty:
 
         field_type = d.pop("fieldType")
 
-        def _parse_property_group_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        property_group_id = _parse_property_group_id(d.pop("propertyGroupId"))
-
         options = []
         _options = d.pop("options")
         for options_item_data in _options:
@@ -164,13 +169,6 @@ class EntityProperty:
             options.append(options_item)
 
         is_masked = d.pop("isMasked")
-
-        def _parse_key(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        key = _parse_key(d.pop("key"))
 
         created_by = d.pop("createdBy")
 
@@ -182,21 +180,39 @@ class EntityProperty:
 
         description = d.pop("description", UNSET)
 
+        def _parse_property_group_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        property_group_id = _parse_property_group_id(d.pop("propertyGroupId", UNSET))
+
+        def _parse_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        key = _parse_key(d.pop("key", UNSET))
+
         entity_property = cls(
             property_id=property_id,
             account_id=account_id,
             entity_id=entity_id,
             name=name,
             field_type=field_type,
-            property_group_id=property_group_id,
             options=options,
             is_masked=is_masked,
-            key=key,
             created_by=created_by,
             date_created=date_created,
             date_updated=date_updated,
             workspace_id=workspace_id,
             description=description,
+            property_group_id=property_group_id,
+            key=key,
         )
 
         entity_property.additional_properties = d
