@@ -77,6 +77,7 @@ def compare_schema_names(old: Document, new: Document) -> list[Change]:
     ['#/components/schemas/A: removed: generated clients lose the type named after it \
 [schema-component-removed]', '#/components/schemas/B: added [schema-component-added]']
     """
+
     def names(document: Document) -> set[str]:
         return set(document.get("components", {}).get("schemas", {}))
 

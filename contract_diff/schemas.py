@@ -87,9 +87,10 @@ def _open_unions_as_types(old: Schema, new: Schema) -> tuple[Schema, Schema]:
     branch with the other side as written.
     """
     old_type, new_type = open_union_as_type(old), open_union_as_type(new)
-    if any(combiner in schema for schema in (old_type, new_type) for combiner in COMBINERS):
-        if old_type is not old or new_type is not new:
-            return old, new
+    collapsed = old_type is not old or new_type is not new
+    still_union = any(c in schema for schema in (old_type, new_type) for c in COMBINERS)
+    if collapsed and still_union:
+        return old, new
     return old_type, new_type
 
 

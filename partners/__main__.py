@@ -22,18 +22,42 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run each partner generator on each published spec file: generate, build, "
         "call the mock. Exit 1 if any cell fails.",
     )
-    parser.add_argument("--generator", action="append", default=[], metavar="NAME",
-                        help="only generators whose name contains NAME (repeatable)")
-    parser.add_argument("--file", action="append", default=[], metavar="NAME",
-                        help="only published files whose name contains NAME (repeatable)")
-    parser.add_argument("--spec", action="append", default=[], type=Path, metavar="FILE",
-                        help="run on FILE (repeatable) instead of the published files, e.g. an "
-                        "older release: releases/openapi-1.0.0.yaml")
+    parser.add_argument(
+        "--generator",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only generators whose name contains NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only published files whose name contains NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--spec",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="run on FILE (repeatable) instead of the published files, e.g. an "
+        "older release: releases/openapi-1.0.0.yaml",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="cells at a time (default 2)")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "partners",
-                        help="where the cells are generated (default build/partners)")
-    parser.add_argument("--report", type=Path, default=ROOT / "reports" / "partners" / "matrix.json",
-                        help="the outcomes as JSON (default reports/partners/matrix.json)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "build" / "partners",
+        help="where the cells are generated (default build/partners)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=ROOT / "reports" / "partners" / "matrix.json",
+        help="the outcomes as JSON (default reports/partners/matrix.json)",
+    )
     return parser  # fmt: skip
 
 
@@ -50,7 +74,9 @@ def published_files(work: Path) -> list[SpecFile]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    generators = [g for g in GENERATORS if not args.generator or any(n in g.name for n in args.generator)]
+    generators = [
+        g for g in GENERATORS if not args.generator or any(n in g.name for n in args.generator)
+    ]
     if not generators:
         print(f"error: no generator matches {args.generator}", file=sys.stderr)
         return 2
@@ -78,11 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(outcomes, versions))
     for outcome in outcomes:
         if not outcome.passed:
-            print(f"\n{outcome.generator.name} × {outcome.spec.name}: {outcome.detail}")
+            print(f"\n{outcome.generator.name} x {outcome.spec.name}: {outcome.detail}")
     failed = sum(not outcome.passed for outcome in outcomes)
     wall = time.monotonic() - started
     print(f"\npartners: {len(outcomes) - failed} of {len(outcomes)} cells passed "
-          f"({len(generators)} generators × {len(specs)} files) in {wall:.0f} s")  # fmt: skip
+          f"({len(generators)} generators x {len(specs)} files) in {wall:.0f} s")  # fmt: skip
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({
         "seconds": round(wall, 1),

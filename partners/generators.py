@@ -67,6 +67,7 @@ def _openapi_generator(target: str) -> Arguments:
     return arguments
 
 
+# fmt: off
 GENERATORS: tuple[Generator, ...] = (
     Generator(
         "openapi-generator python", "python", "pypi", "openapi-generator-cli",
@@ -114,7 +115,7 @@ GENERATORS: tuple[Generator, ...] = (
             "--input", str(spec), "--input-file-type", "openapi",
             "--output-model-type", "pydantic_v2.BaseModel",
             "--output", str(out / f"{MODELS_MODULE}.py"),
-        ],  # fmt: skip
+        ],
         "datamodel_code_generator_consumer.py",
         client=False,
     ),
@@ -124,7 +125,8 @@ GENERATORS: tuple[Generator, ...] = (
         "openapi-typescript.ts",
         client=False,
     ),
-)  # fmt: skip
+)
+# fmt: on
 
 
 def installed_version(generator: Generator) -> str:

@@ -44,7 +44,7 @@ from mock_server.fixtures import load_fixtures
 from mock_server.serving import serve_in_thread
 from mock_server.spec import load_spec
 from partners.future_server import FUTURE_FIELD_TYPE, FUTURE_REASON, create_future_app
-from partners.generators import CONSUMERS, GENERATORS, NODE_MODULES, PARTNERS_DIR, Generator
+from partners.generators import CONSUMERS, NODE_MODULES, PARTNERS_DIR, Generator
 
 ROOT = PARTNERS_DIR.parent
 FIXTURES = PARTNERS_DIR / "fixtures.yaml"
@@ -298,7 +298,9 @@ def check_mock_state(environment: Environment, plan: Plan) -> list[str]:
             found = admin.get(f"/_mock/records/{record}")
             in_trash = found.status_code == 200 and found.json().get("dateDeleted") is not None
             if found.status_code != state or (state == 200 and not in_trash):
-                problems.append(f"mock: record {record} is not {'in the trash' if state == 200 else 'gone'}")
+                problems.append(
+                    f"mock: record {record} is not {'in the trash' if state == 200 else 'gone'}"
+                )
         properties = admin.get("/_mock/properties", params={"entityId": plan.entity_id}).json()
         names = {listed["name"] for listed in properties["properties"]}
         for name in (plan.dropdown_name, plan.text_name):
@@ -365,8 +367,11 @@ def servers() -> Iterator[Environment]:
 
 
 def run_matrix(
-    generators: Sequence[Generator], specs: Sequence[SpecFile], environment: Environment,
-    *, jobs: int = 2,
+    generators: Sequence[Generator],
+    specs: Sequence[SpecFile],
+    environment: Environment,
+    *,
+    jobs: int = 2,
 ) -> list[Outcome]:
     """Every cell, ``jobs`` at a time; outcomes in table order."""
     cells = [(generator, spec) for generator in generators for spec in specs]
@@ -395,7 +400,7 @@ def run_matrix(
 
 
 def table(outcomes: Sequence[Outcome], versions: dict[str, str]) -> str:
-    """The matrix as a Markdown table: generator and version × file × steps."""
+    """The matrix as a Markdown table: generator and version x file x steps."""
     lines = [
         "| generator | version | file | generate | build | calls | seconds |",
         "|---|---|---|---|---|---|---|",
@@ -407,4 +412,3 @@ def table(outcomes: Sequence[Outcome], versions: dict[str, str]) -> str:
             f"{outcome.spec.name} | {steps} | {outcome.seconds:.1f} |"
         )
     return "\n".join(lines)
-

@@ -52,8 +52,8 @@ def bundle(document: dict[str, Any]) -> dict[str, Any]:
         )  # fmt: skip
         if finished.returncode != 0:
             raise RuntimeError(f"redocly bundle failed:\n{finished.stderr.strip()}")
-        document: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
-    return document
+        bundled: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return bundled
 
 
 def titled(document: dict[str, Any]) -> dict[str, Any]:

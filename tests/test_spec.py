@@ -256,3 +256,52 @@ PYDANTIC_RULE = {
     "maxLength": {"string_too_long"},
     "oneOf": {"union_tag_invalid"},
 }
+
+
+def test_open_sets_list_their_known_values_and_the_create_body_agrees() -> None:
+    """Response enums are open (type string + x-extensible-enum), request enums closed and inline.
+
+    The known field types of a response are exactly those a property can be
+    created with (the discriminator's values, the union of both branches'
+    inline enums), and no schema uses the anyOf [enum, string] form that
+    several generators cannot use.
+    """
+    schemas = spec()["components"]["schemas"]
+    create = schemas["CreatePropertyRequest"]
+    branches = [
+        schemas[ref["$ref"].rsplit("/", 1)[1]]["properties"]["fieldType"] for ref in create["oneOf"]
+    ]
+    assert all("$ref" not in branch and branch["type"] == "string" for branch in branches)
+    branch_values = [value for branch in branches for value in branch["enum"]]
+    assert len(branch_values) == len(set(branch_values))
+    response_type = schemas["EntityProperty"]["properties"]["fieldType"]
+    assert response_type["type"] == "string"
+    assert "enum" not in response_type
+    assert set(response_type["x-extensible-enum"]) == set(branch_values)
+    assert set(create["discriminator"]["mapping"]) == set(branch_values)
+    reason = schemas["RecordDeletionFailure"]["properties"]["reason"]
+    assert reason["type"] == "string"
+    assert "enum" not in reason
+    assert reason["x-extensible-enum"] == ["NOT_FOUND", "ALREADY_IN_TRASH"]
+    assert not _keys_named("anyOf", spec())
+
+
+def _keys_named(key: str, node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return ([node[key]] if key in node else []) + [
+            found for value in node.values() for found in _keys_named(key, value)
+        ]
+    if isinstance(node, list):
+        return [found for value in node for found in _keys_named(key, value)]
+    return []
+
+
+def test_open_sets_take_values_nobody_knows_yet() -> None:
+    schemas = spec()["components"]["schemas"]
+    assert schema_errors("RecordDeletionFailure", {
+        "recordId": "CRMRC1260423081530123REC11122233", "reason": "LOCKED_BY_IMPORT",
+        "errorMessage": "?",
+    }) == []  # fmt: skip
+    field_type = schemas["EntityProperty"]["properties"]["fieldType"]
+    assert list(validator_for(field_type).iter_errors("SIGNATURE")) == []
+    assert list(validator_for(field_type).iter_errors(7)) != []

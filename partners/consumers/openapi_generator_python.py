@@ -69,7 +69,9 @@ def main() -> None:
         body = refused.data if isinstance(refused.data, ErrorBody) else None
         conflict = {"status": refused.status, "errorCode": body.error_code if body else ""}
     future_records, future_properties = apis(plan.futureUrl)
-    future_delete = future_records.bulk_delete_records(BulkDeleteRecordsRequest(recordIds=[plan.soft]))
+    future_delete = future_records.bulk_delete_records(
+        BulkDeleteRecordsRequest(recordIds=[plan.soft])
+    )
     future_property = future_properties.create_property(text_body(plan))
     report({
         "trashFirst": {"deletedCount": trash_first.deleted_count},

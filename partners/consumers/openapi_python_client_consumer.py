@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import httpx
 from harness import OPTIONS, Plan, load_plan, report, signed_header
-from solapi_crm_core_api_client import Client
-from solapi_crm_core_api_client.api.properties import create_property
-from solapi_crm_core_api_client.api.records import bulk_delete_records
+
 # The model names differ by the file generated from (names.py is one of
 # openapi_python_client_names*.py, chosen by the matrix).
 from names import (
@@ -24,6 +22,9 @@ from names import (
     ErrorBody,
     PropertyOptionInput,
 )
+from solapi_crm_core_api_client import Client
+from solapi_crm_core_api_client.api.properties import create_property
+from solapi_crm_core_api_client.api.records import bulk_delete_records
 
 
 def sign(request: httpx.Request) -> None:
@@ -41,7 +42,9 @@ def delete(client: Client, ids: list[str], *, permanent: bool = False) -> BulkDe
     return result
 
 
-def create(client: Client, body: CreateChoicePropertyRequest | CreateScalarPropertyRequest) -> EntityProperty:
+def create(
+    client: Client, body: CreateChoicePropertyRequest | CreateScalarPropertyRequest
+) -> EntityProperty:
     result = create_property.sync(client=client, body=body)
     assert isinstance(result, EntityProperty), result
     return result
