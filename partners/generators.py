@@ -24,9 +24,9 @@ NODE_MODULES = PARTNERS_DIR / "node_modules"
 CONSUMERS = PARTNERS_DIR / "consumers"
 
 #: The package the openapi-generator `python` client is generated as.
-PYTHON_PACKAGE = "crm_partner_client"
+PYTHON_PACKAGE = "crm_client"
 #: The module datamodel-code-generator writes.
-MODELS_MODULE = "crm_partner_models"
+MODELS_MODULE = "crm_models"
 
 Arguments = Callable[[Path, Path], list[str]]
 
@@ -57,12 +57,10 @@ class Generator:
 
 def _openapi_generator(target: str) -> Arguments:
     def arguments(spec: Path, out: Path) -> list[str]:
-        return [
-            "generate", "-i", str(spec), "-g", target, "-o", str(out),
-            f"--additional-properties=packageName={PYTHON_PACKAGE}",
-            # Documentation and test stubs are not part of the client.
-            "--global-property=apiDocs=false,modelDocs=false,apiTests=false,modelTests=false",
-        ]  # fmt: skip
+        named = (
+            [f"--additional-properties=packageName={PYTHON_PACKAGE}"] if target == "python" else []
+        )
+        return ["generate", "-i", str(spec), "-g", target, "-o", str(out), *named]
 
     return arguments
 

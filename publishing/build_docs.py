@@ -4,7 +4,9 @@
   every ``$ref`` resolved (``--dereferenced``), plus ``x-codeSamples`` for each
   operation (curl, Node.js, Python; ``publishing/code_samples.py``); each
   component schema titled with its name (:func:`titled`), and ``components``
-  kept, so that a discriminator's ``mapping`` resolves inside the file;
+  kept, so that a discriminator's ``mapping`` resolves inside the file; the
+  "Generate a client" section (:mod:`publishing.client_guide`) closes
+  ``info.description``;
 - ``openapi.with-refs.yaml``: the same contract keeping its ``#/components``
   references, for code generators (they name models after components; from
   the resolved file they invent a name per use);
@@ -30,6 +32,7 @@ import jinja2
 import yaml
 
 from contract_diff.documents import HTTP_METHODS
+from publishing import client_guide
 from publishing.code_samples import code_samples
 from publishing.npm_tools import TOOLS_DIR, package_file, tool, tool_environment
 
@@ -123,6 +126,13 @@ def with_code_samples(
     return document
 
 
+def with_guide(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with the "Generate a client" section at the end of ``info.description``."""
+    description = document["info"]["description"].rstrip("\n")
+    document["info"]["description"] = f"{description}\n\n{client_guide.section()}"
+    return document
+
+
 def reference_page(document: dict[str, Any]) -> str:
     """The offline HTML reference: Scalar's standalone script and ``document`` inlined."""
     scalar_js = package_file(SCALAR, "dist/browser/standalone.js").read_text(encoding="utf-8")
@@ -148,7 +158,7 @@ def build(target: Path = DEFAULT_TARGET) -> list[Path]:
     source = source_spec()
     # Rendered once for both files: each Python sample is laid out by a ruff process.
     samples = all_code_samples(source)
-    document = with_code_samples(bundle(titled(source)), samples)
+    document = with_guide(with_code_samples(bundle(titled(source)), samples))
     target.mkdir(parents=True, exist_ok=True)
     files = {
         "openapi.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",

@@ -12,10 +12,12 @@ from openapi_spec_validator import validate
 
 from contract_diff.documents import HTTP_METHODS
 from mock_server.spec import load_spec
-from publishing import build_docs
+from partners.generators import GENERATORS
+from publishing import build_docs, client_guide
 from publishing.code_samples import LANGUAGES, render, request_examples
 
 SPEC = load_spec()
+ROOT = Path(__file__).resolve().parent.parent
 #: A partner opens the page offline: Scalar plus the spec must stay light.
 MAX_PAGE_BYTES = 6 * 1024 * 1024
 
@@ -147,3 +149,33 @@ def test_inline_copies_carry_their_component_name_as_title(bundle: dict[str, Any
     # gives two of its statuses one model name (build_docs.titled).
     assert "title" not in operation["responses"]["409"]["content"]["application/json"]["schema"]
     assert "title" not in SPEC["components"]["schemas"]["EntityProperty"]
+
+
+def test_the_reference_and_the_readme_show_the_generate_a_client_section(
+    bundle: dict[str, Any],
+) -> None:
+    guide = client_guide.section()
+    assert bundle["info"]["description"].endswith(guide)
+    assert guide in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+#: Where the guide's commands write, per generator (the matrix writes into a cell's folder).
+GUIDE_OUTPUTS = {"python": "crm-client", "typescript": "src/crm"}
+
+
+def test_each_generator_is_documented_with_the_command_the_matrix_runs() -> None:
+    """The guide's table gives, per generator, its pinned version and the matrix's own command."""
+    guide = client_guide.section()
+    versions = client_guide.pinned_versions()
+    for generator in GENERATORS:
+        out = Path(
+            "."
+            if generator.executable == "datamodel-codegen"
+            else GUIDE_OUTPUTS[generator.language]
+        )
+        arguments = generator.arguments(Path("openapi.with-refs.yaml"), out)
+        runner = f"npx {generator.package}" if generator.source == "npm" else generator.executable
+        command = " ".join([runner, *arguments])
+        rows = [row for row in guide.splitlines() if f"`{command}`" in row]
+        assert len(rows) == 1, f"{generator.name}: `{command}` is not in the guide"
+        assert f"| {versions[generator.package]} |" in rows[0], generator.name

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from crm_partner_models import (
+from crm_models import (
     BulkDeleteRecordsRequest,
     BulkDeletionResult,
     CreateChoicePropertyRequest,

@@ -5,7 +5,7 @@ Under mypy (without pydantic's plugin) the models take their fields by wire name
 
 from __future__ import annotations
 
-from crm_partner_client import (
+from crm_client import (
     ApiClient,
     ApiException,
     BulkDeleteRecordsRequest,

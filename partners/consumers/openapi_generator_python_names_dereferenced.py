@@ -4,6 +4,6 @@ The error body is an untitled inline copy under every error status there: openap
 names the first it meets after its place and reuses that model for the identical others.
 """
 
-from crm_partner_client import BulkDeleteRecords400Response as ErrorBody
+from crm_client import BulkDeleteRecords400Response as ErrorBody
 
 __all__ = ["ErrorBody"]
