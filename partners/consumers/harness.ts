@@ -45,6 +45,64 @@ export interface Observations {
   futureProperty: { fieldType: string };
 }
 
-export function report(observations: Observations): void {
-  console.log(JSON.stringify(observations));
+/** A bulk delete's answer as every generated client types it (structurally). */
+interface Deletion {
+  permanent: boolean;
+  deletedCount: number;
+  failed: { recordId: string; reason: string }[];
+  dateTrashExpires?: string | Date | null;
+}
+
+/** A created property as every generated client types it (structurally). */
+interface Created {
+  propertyId: string;
+  fieldType: string;
+  options: { value: string }[];
+}
+
+/** The answers a consumer got, each typed by its generated client. */
+export interface Answers {
+  trashFirst: Deletion;
+  soft: Deletion;
+  permanent: Deletion;
+  dropdown: Created;
+  text: Created;
+  conflict: { status: number; errorCode: string };
+  futureDelete: Deletion;
+  futureProperty: Created;
+}
+
+function observe(answers: Answers): Observations {
+  const { trashFirst, soft, permanent, dropdown, text, futureDelete, futureProperty } = answers;
+  const expires = permanent.dateTrashExpires;
+  return {
+    trashFirst: { deletedCount: trashFirst.deletedCount },
+    soft: {
+      permanent: soft.permanent, deletedCount: soft.deletedCount,
+      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
+    },
+    permanent: {
+      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
+      dateTrashExpires: expires == null ? null : expires instanceof Date ? expires.toISOString() : expires,
+    },
+    dropdown: {
+      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
+      options: dropdown.options.map((o) => o.value),
+    },
+    text: { propertyId: text.propertyId, fieldType: text.fieldType },
+    conflict: answers.conflict,
+    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
+    futureProperty: { fieldType: futureProperty.fieldType },
+  };
+}
+
+/** Run a consumer's calls and print what it read; any failure exits 1 with the error. */
+export function run(calls: () => Promise<Answers>): void {
+  calls().then(
+    (answers) => console.log(JSON.stringify(observe(answers))),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -4,7 +4,8 @@
 import { createClient, createConfig } from './generated/client';
 import type { Client } from './generated/client';
 import { bulkDeleteRecords, createProperty } from './generated';
-import { OPTIONS, authorization, plan, report } from './harness';
+import { OPTIONS, authorization, plan, run } from './harness';
+import type { Answers } from './harness';
 
 function signedClient(baseUrl: string): Client {
   return createClient(createConfig({ baseUrl, auth: () => authorization() }));
@@ -17,7 +18,7 @@ function must<T>(result: { data?: T; error?: unknown; response?: Response }): T 
   return result.data;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Answers> {
   const client = signedClient(plan.baseUrl);
   const trashFirst = must(await bulkDeleteRecords({ client, body: { recordIds: [plan.trashFirst] } }));
   const soft = must(await bulkDeleteRecords({
@@ -37,28 +38,7 @@ async function main(): Promise<void> {
   const future = signedClient(plan.futureUrl);
   const futureDelete = must(await bulkDeleteRecords({ client: future, body: { recordIds: [plan.soft] } }));
   const futureProperty = must(await createProperty({ client: future, body: textBody }));
-  report({
-    trashFirst: { deletedCount: trashFirst.deletedCount },
-    soft: {
-      permanent: soft.permanent, deletedCount: soft.deletedCount,
-      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
-    },
-    permanent: {
-      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires ?? null,
-    },
-    dropdown: {
-      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
-      options: dropdown.options.map((o) => o.value),
-    },
-    text: { propertyId: text.propertyId, fieldType: text.fieldType },
-    conflict,
-    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
-    futureProperty: { fieldType: futureProperty.fieldType },
-  });
+  return { trashFirst, soft, permanent, dropdown, text, conflict, futureDelete, futureProperty };
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

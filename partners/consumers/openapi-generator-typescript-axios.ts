@@ -4,14 +4,15 @@
 import { isAxiosError } from 'axios';
 import { Configuration, PropertiesApi, RecordsApi } from './generated';
 import type { ErrorBody } from './generated';
-import { OPTIONS, authorization, plan, report } from './harness';
+import { OPTIONS, authorization, plan, run } from './harness';
+import type { Answers } from './harness';
 
 function apis(basePath: string): { records: RecordsApi; properties: PropertiesApi } {
   const configuration = new Configuration({ basePath, apiKey: () => authorization() });
   return { records: new RecordsApi(configuration), properties: new PropertiesApi(configuration) };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Answers> {
   const { records, properties } = apis(plan.baseUrl);
   const trashFirst = (await records.bulkDeleteRecords({ recordIds: new Set([plan.trashFirst]) })).data;
   const soft = (await records.bulkDeleteRecords({
@@ -38,28 +39,7 @@ async function main(): Promise<void> {
   const futureProperty = (await future.properties.createProperty({
     entityId: plan.entityId, name: plan.textName, fieldType: 'TEXT',
   })).data;
-  report({
-    trashFirst: { deletedCount: trashFirst.deletedCount },
-    soft: {
-      permanent: soft.permanent, deletedCount: soft.deletedCount,
-      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
-    },
-    permanent: {
-      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires ?? null,
-    },
-    dropdown: {
-      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
-      options: dropdown.options.map((o) => o.value),
-    },
-    text: { propertyId: text.propertyId, fieldType: text.fieldType },
-    conflict,
-    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
-    futureProperty: { fieldType: futureProperty.fieldType },
-  });
+  return { trashFirst, soft, permanent, dropdown, text, conflict, futureDelete, futureProperty };
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

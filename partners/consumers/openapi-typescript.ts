@@ -4,7 +4,8 @@
 import createClient from 'openapi-fetch';
 import type { Client } from 'openapi-fetch';
 import type { paths } from './generated/schema';
-import { OPTIONS, authorization, plan, report } from './harness';
+import { OPTIONS, authorization, plan, run } from './harness';
+import type { Answers } from './harness';
 
 function signedClient(baseUrl: string): Client<paths> {
   const client = createClient<paths>({ baseUrl });
@@ -27,7 +28,7 @@ function must<T>(result: { data?: T; error?: unknown; response: Response }): T {
 const DELETE = '/crm-core/v1/records/bulk/delete';
 const CREATE = '/crm-core/v1/properties';
 
-async function main(): Promise<void> {
+async function main(): Promise<Answers> {
   const client = signedClient(plan.baseUrl);
   const trashFirst = must(await client.POST(DELETE, { body: { recordIds: [plan.trashFirst] } }));
   const soft = must(await client.POST(DELETE, {
@@ -44,28 +45,7 @@ async function main(): Promise<void> {
   const future = signedClient(plan.futureUrl);
   const futureDelete = must(await future.POST(DELETE, { body: { recordIds: [plan.soft] } }));
   const futureProperty = must(await future.POST(CREATE, { body: textBody }));
-  report({
-    trashFirst: { deletedCount: trashFirst.deletedCount },
-    soft: {
-      permanent: soft.permanent, deletedCount: soft.deletedCount,
-      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
-    },
-    permanent: {
-      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires ?? null,
-    },
-    dropdown: {
-      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
-      options: dropdown.options.map((o) => o.value),
-    },
-    text: { propertyId: text.propertyId, fieldType: text.fieldType },
-    conflict,
-    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
-    futureProperty: { fieldType: futureProperty.fieldType },
-  });
+  return { trashFirst, soft, permanent, dropdown, text, conflict, futureDelete, futureProperty };
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

@@ -4,7 +4,8 @@
 import axios, { isAxiosError } from 'axios';
 import { bulkDeleteRecords, createProperty } from './generated/client';
 import type { ErrorBody } from './generated/client';
-import { OPTIONS, authorization, plan, report } from './harness';
+import { OPTIONS, authorization, plan, run } from './harness';
+import type { Answers } from './harness';
 
 axios.defaults.baseURL = plan.baseUrl;
 axios.interceptors.request.use((config) => {
@@ -12,7 +13,7 @@ axios.interceptors.request.use((config) => {
   return config;
 });
 
-async function main(): Promise<void> {
+async function main(): Promise<Answers> {
   const trashFirst = (await bulkDeleteRecords({ recordIds: [plan.trashFirst] })).data;
   const soft = (await bulkDeleteRecords({ recordIds: [plan.trashFirst, plan.soft, plan.unknown] })).data;
   const permanent = (await bulkDeleteRecords({ recordIds: [plan.permanent], permanent: true })).data;
@@ -31,28 +32,7 @@ async function main(): Promise<void> {
   const future = { baseURL: plan.futureUrl };
   const futureDelete = (await bulkDeleteRecords({ recordIds: [plan.soft] }, future)).data;
   const futureProperty = (await createProperty(textBody, future)).data;
-  report({
-    trashFirst: { deletedCount: trashFirst.deletedCount },
-    soft: {
-      permanent: soft.permanent, deletedCount: soft.deletedCount,
-      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
-    },
-    permanent: {
-      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires ?? null,
-    },
-    dropdown: {
-      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
-      options: dropdown.options.map((o) => o.value),
-    },
-    text: { propertyId: text.propertyId, fieldType: text.fieldType },
-    conflict,
-    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
-    futureProperty: { fieldType: futureProperty.fieldType },
-  });
+  return { trashFirst, soft, permanent, dropdown, text, conflict, futureDelete, futureProperty };
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

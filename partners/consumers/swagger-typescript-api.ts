@@ -3,7 +3,8 @@
 // as the response itself, with the error body parsed into its `error`.
 import { Api } from './generated/api';
 import type { ErrorBody, HttpResponse } from './generated/api';
-import { OPTIONS, authorization, plan, report } from './harness';
+import { OPTIONS, authorization, plan, run } from './harness';
+import type { Answers } from './harness';
 
 function signedApi(baseUrl: string): Api<unknown> {
   return new Api({ baseUrl, securityWorker: () => ({ headers: { Authorization: authorization() } }) });
@@ -13,7 +14,7 @@ function isRefusal(error: unknown): error is HttpResponse<unknown, ErrorBody> {
   return error instanceof Response && 'error' in error;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Answers> {
   const { crmCore } = signedApi(plan.baseUrl);
   const trashFirst = (await crmCore.bulkDeleteRecords({ recordIds: [plan.trashFirst] })).data;
   const soft = (await crmCore.bulkDeleteRecords({
@@ -35,28 +36,7 @@ async function main(): Promise<void> {
   const future = signedApi(plan.futureUrl).crmCore;
   const futureDelete = (await future.bulkDeleteRecords({ recordIds: [plan.soft] })).data;
   const futureProperty = (await future.createProperty(textBody)).data;
-  report({
-    trashFirst: { deletedCount: trashFirst.deletedCount },
-    soft: {
-      permanent: soft.permanent, deletedCount: soft.deletedCount,
-      failed: soft.failed.map((f) => ({ recordId: f.recordId, reason: f.reason })),
-    },
-    permanent: {
-      permanent: permanent.permanent, deletedCount: permanent.deletedCount,
-      dateTrashExpires: permanent.dateTrashExpires ?? null,
-    },
-    dropdown: {
-      propertyId: dropdown.propertyId, fieldType: dropdown.fieldType,
-      options: dropdown.options.map((o) => o.value),
-    },
-    text: { propertyId: text.propertyId, fieldType: text.fieldType },
-    conflict,
-    futureDelete: { reasons: futureDelete.failed.map((f) => f.reason) },
-    futureProperty: { fieldType: futureProperty.fieldType },
-  });
+  return { trashFirst, soft, permanent, dropdown, text, conflict, futureDelete, futureProperty };
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);
