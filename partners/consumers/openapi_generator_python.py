@@ -17,7 +17,7 @@ from crm_client import (
     PropertyOptionInput,
     RecordsApi,
 )
-from harness import OPTIONS, Plan, load_plan, report, signed_header
+from harness import OPTIONS, Plan, load_plan, report_answers, signed_header
 
 # The error body's model name differs by the file generated from (names.py is one of
 # openapi_generator_python_names*.py, chosen by the matrix).
@@ -73,25 +73,16 @@ def main() -> None:
         BulkDeleteRecordsRequest(recordIds=[plan.soft])
     )
     future_property = future_properties.create_property(text_body(plan))
-    report({
-        "trashFirst": {"deletedCount": trash_first.deleted_count},
-        "soft": {
-            "permanent": soft.permanent, "deletedCount": soft.deleted_count,
-            "failed": [{"recordId": f.record_id, "reason": f.reason} for f in soft.failed],
-        },
-        "permanent": {
-            "permanent": permanent.permanent, "deletedCount": permanent.deleted_count,
-            "dateTrashExpires": permanent.date_trash_expires,
-        },
-        "dropdown": {
-            "propertyId": dropdown.property_id, "fieldType": dropdown.field_type,
-            "options": [option.value for option in dropdown.options],
-        },
-        "text": {"propertyId": text.property_id, "fieldType": text.field_type},
-        "conflict": conflict,
-        "futureDelete": {"reasons": [f.reason for f in future_delete.failed]},
-        "futureProperty": {"fieldType": future_property.field_type},
-    })  # fmt: skip
+    report_answers(
+        trash_first=trash_first,
+        soft=soft,
+        permanent=permanent,
+        dropdown=dropdown,
+        text=text,
+        conflict=conflict,
+        future_delete=future_delete,
+        future_property=future_property,
+    )
 
 
 if __name__ == "__main__":

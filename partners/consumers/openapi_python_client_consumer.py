@@ -7,7 +7,7 @@ models are named after their operation too (``openapi_python_client_names_derefe
 from __future__ import annotations
 
 import httpx
-from harness import OPTIONS, Plan, load_plan, report, signed_header
+from harness import OPTIONS, Plan, load_plan, report_answers, signed_header
 
 # The model names differ by the file generated from (names.py is one of
 # openapi_python_client_names*.py, chosen by the matrix).
@@ -74,25 +74,19 @@ def main() -> None:
     future = signed_client(plan.futureUrl)
     future_delete = delete(future, [plan.soft])
     future_property = create(future, text_body(plan))
-    report({
-        "trashFirst": {"deletedCount": trash_first.deleted_count},
-        "soft": {
-            "permanent": soft.permanent, "deletedCount": soft.deleted_count,
-            "failed": [{"recordId": f.record_id, "reason": f.reason} for f in soft.failed],
+    report_answers(
+        trash_first=trash_first,
+        soft=soft,
+        permanent=permanent,
+        dropdown=dropdown,
+        text=text,
+        conflict={
+            "status": int(refused.status_code),
+            "errorCode": error.error_code if error else "",
         },
-        "permanent": {
-            "permanent": permanent.permanent, "deletedCount": permanent.deleted_count,
-            "dateTrashExpires": permanent.date_trash_expires,
-        },
-        "dropdown": {
-            "propertyId": dropdown.property_id, "fieldType": dropdown.field_type,
-            "options": [option.value for option in dropdown.options],
-        },
-        "text": {"propertyId": text.property_id, "fieldType": text.field_type},
-        "conflict": {"status": int(refused.status_code), "errorCode": error.error_code if error else ""},
-        "futureDelete": {"reasons": [f.reason for f in future_delete.failed]},
-        "futureProperty": {"fieldType": future_property.field_type},
-    })  # fmt: skip
+        future_delete=future_delete,
+        future_property=future_property,
+    )
 
 
 if __name__ == "__main__":
