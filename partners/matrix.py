@@ -212,9 +212,12 @@ def _build_python(generator: Generator, cell: Path, environment: Environment) ->
             cwd=cell)  # fmt: skip
     env = {**os.environ, "PYTHONPATH": _python_path(cell), "MYPYPATH": _python_path(cell)}
     run([sys.executable, "-c", f"import {Path(generator.consumer).stem}"], cwd=cell, env=env)
+    # A cache per cell, kept across runs: mypy's cache takes one writer at a time (two cells
+    # sharing one failed with mypy's INTERNAL ERROR on a cold run).
+    cache = environment.mypy_cache / cell.name
     run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
-         "--cache-dir", str(environment.mypy_cache), "--no-error-summary",
-         generator.consumer], cwd=cell, env=env)  # fmt: skip
+         "--cache-dir", str(cache), "--no-error-summary", generator.consumer],
+        cwd=cell, env=env)  # fmt: skip
 
 
 def _build_typescript(generator: Generator, cell: Path) -> None:
