@@ -8,12 +8,20 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
 from partners.generators import GENERATORS, PARTNERS_DIR, installed_version
 from partners.matrix import ROOT, STEPS, SpecFile, run_matrix, servers, table
 from publishing import build_docs
+from publishing.client_guide import pinned_versions
 from publishing.npm_tools import NpmToolsError, ensure_installed
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of cells from 1 to 16")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on FILE (repeatable) instead of the published files, e.g. an "
         "older release: releases/openapi-1.0.0.yaml",
     )
-    parser.add_argument("--jobs", type=int, default=2, help="cells at a time (default 2)")
+    parser.add_argument("--jobs", type=_jobs, default=2, help="cells at a time, 1-16 (default 2)")
     parser.add_argument(
         "--work",
         type=Path,
@@ -62,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def published_files(work: Path) -> list[SpecFile]:
-    """The files partners get: the contract itself and the published folder's two."""
+    """The files partners get: the contract itself and the published folder's two
+    (written by :func:`publishing.build_docs.build` into ``work/docs``)."""
     docs = work / "docs"
-    build_docs.build(docs)
     return [
         SpecFile("openapi.yaml", ROOT / "openapi.yaml"),
         SpecFile("docs/openapi.with-refs.yaml", docs / "openapi.with-refs.yaml"),
@@ -80,24 +88,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not generators:
         print(f"error: no generator matches {args.generator}", file=sys.stderr)
         return 2
-    started = time.monotonic()
-    try:
-        ensure_installed(PARTNERS_DIR)
-        versions = {generator.name: installed_version(generator) for generator in generators}
-    except (NpmToolsError, OSError, ValueError) as error:
-        # A generator that cannot be installed is a failure, never a skipped cell.
-        print(f"error: a partner generator is missing: {error}", file=sys.stderr)
-        return 2
-    args.work.mkdir(parents=True, exist_ok=True)
     missing = [path for path in args.spec if not path.is_file()]
     if missing:
         print(f"error: no such spec file: {missing[0]}", file=sys.stderr)
         return 2
     if args.spec:
-        specs = [SpecFile(path.name, path.resolve()) for path in args.spec]
+        # A file without any $ref is read as the dereferenced one (model names differ there).
+        specs = [
+            SpecFile(path.name, path.resolve(), "$ref" not in path.read_text(encoding="utf-8"))
+            for path in args.spec
+        ]
     else:
         specs = published_files(args.work)
     specs = [s for s in specs if not args.file or any(n in s.name for n in args.file)]
+    if not specs:
+        print(f"error: no published file matches {args.file}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        ensure_installed(PARTNERS_DIR)
+        versions = {generator.name: installed_version(generator) for generator in generators}
+    except (NpmToolsError, PackageNotFoundError, OSError, ValueError) as error:
+        # A generator that cannot be installed is a failure, never a skipped cell.
+        print(f"error: a partner generator is missing: {error}", file=sys.stderr)
+        return 2
+    pinned = pinned_versions()
+    for generator in generators:
+        if versions[generator.name] != pinned[generator.package]:
+            print(f"error: {generator.name} {versions[generator.name]} is installed, but "
+                  f"{pinned[generator.package]} is pinned (the guide names that one)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    if not args.spec:
+        build_docs.build(args.work / "docs")
     with servers() as environment:
         environment = replace(environment, work=args.work, mypy_cache=args.work / ".mypy_cache")
         outcomes = run_matrix(generators, specs, environment, jobs=args.jobs)

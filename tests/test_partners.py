@@ -17,6 +17,7 @@ from openapi_schema_validator import OAS30Validator
 
 from mock_server.serving import serve_in_thread
 from mock_server.spec import load_spec
+from partners.__main__ import main as partners_main
 from partners.future_server import (
     FUTURE_FIELD_TYPE,
     FUTURE_REASON,
@@ -123,3 +124,29 @@ def test_every_generator_has_its_consumer_and_a_pinned_version() -> None:
         for module in generator.names or ():
             assert (CONSUMERS / module).is_file(), module
         assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", pinned[generator.package]), generator.name
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--generator", "no-such-generator"], "error: no generator matches"),
+        (["--file", "no-such-file"], "error: no published file matches"),
+        (["--spec", "no/such/openapi.yaml"], "error: no such spec file: no/such/openapi.yaml"),
+    ],
+)
+def test_arguments_that_select_nothing_are_refused_before_any_work(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert partners_main([*arguments, "--work", str(tmp_path / "work")]) == 2
+    assert capsys.readouterr().err.startswith(message)
+    assert not (tmp_path / "work").exists()  # nothing generated, nothing installed
+
+
+@pytest.mark.parametrize("jobs", ["0", "17", "-1", "two"])
+def test_a_job_count_out_of_range_is_a_usage_error(
+    jobs: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        partners_main(["--jobs", jobs])
+    assert exited.value.code == 2
+    assert "is not a number of cells from 1 to 16" in capsys.readouterr().err
