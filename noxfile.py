@@ -203,9 +203,17 @@ def tests(session: nox.Session) -> None:
     session.install(NODEJS)
     _ensure_browser(session)
     # Two workers on the two cores: most of the suite waits on subprocesses and
-    # servers, and the fresh-clone test (the suite again, nested) runs on one
-    # worker while the other takes the rest; worksteal keeps the other busy.
-    session.run("pytest", "-n", "2", "--dist", "worksteal", *session.posargs)
+    # servers; worksteal keeps both busy. The fresh-clone proof (the README's two
+    # commands in a new clone, minutes) is its own session: nox -s fresh_clone.
+    session.run("pytest", "-n", "2", "--dist", "worksteal", "-m", "not slow", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fresh_clone(session: nox.Session) -> None:
+    """Both README commands in a fresh clone of HEAD with nothing beside it and a new HOME,
+    as a new user runs them (CI runs this after the README's test command)."""
+    _install_dev(session)
+    session.run("pytest", "tests/test_fresh_clone.py", "-m", "slow", *session.posargs)
 
 
 @nox.session(python=PYTHON)
