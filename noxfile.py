@@ -256,7 +256,7 @@ def docs(session: nox.Session) -> None:
 def contract(session: nox.Session) -> None:
     """The main job: schemathesis contract run against the embedded mock (or -- --url URL)."""
     _install_dev(session)
-    session.run("python", "-m", "tests.contract.run_contract", *session.posargs)
+    session.run("python", "-m", "contract_runner", *session.posargs)
 
 
 @nox.session(python=PYTHON)

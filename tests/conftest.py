@@ -13,9 +13,6 @@ from publishing import build_docs
 from tests.environment import require_tool
 from tests.live_mock import RunningMock, serve
 
-# Loaded by schemathesis only (it reads credentials at import), never by pytest.
-collect_ignore = ["contract/hooks.py"]
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests first: on two workers, one starts them while the other runs the rest."""

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auth_plugin import HmacAuth
+from contract_runner import runner
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
 from mock_server.spec import operation
-from tests.contract import run_contract
 from tests.live_mock import RunningMock, serve
 
 CHOICE = ["DROPDOWN", "RADIO", "MULTI_CHECKBOX"]
@@ -56,7 +56,7 @@ optional_fields = {
 def bodies(draw: st.DrawFn) -> dict[str, Any]:
     field_type = draw(st.sampled_from(CHOICE + SCALAR))
     body: dict[str, Any] = {
-        "entityId": run_contract.CONTRACT_ENTITY,
+        "entityId": runner.CONTRACT_ENTITY,
         "name": draw(names),
         "fieldType": field_type,
     }
@@ -69,7 +69,7 @@ def bodies(draw: st.DrawFn) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def unlimited() -> Iterator[RunningMock]:
     """The contract fixtures: an OWNER key on a plan without a property quota."""
-    with serve(create_app(fixtures=load_fixtures(run_contract.CONTRACT_FIXTURES))) as running:
+    with serve(create_app(fixtures=load_fixtures(runner.CONTRACT_FIXTURES))) as running:
         yield running
 
 
@@ -80,7 +80,7 @@ def unlimited() -> Iterator[RunningMock]:
 def test_every_field_comes_back_as_sent_or_derived(
     unlimited: RunningMock, body: dict[str, Any]
 ) -> None:
-    auth = HmacAuth(run_contract.CONTRACT_KEY, run_contract.CONTRACT_SECRET)
+    auth = HmacAuth(runner.CONTRACT_KEY, runner.CONTRACT_SECRET)
     with httpx.Client(base_url=unlimited.url, auth=auth) as api:
         response = api.post(CREATE, json=body)
     if response.status_code == 409:  # a drawn name or key met an earlier example's
@@ -100,7 +100,7 @@ def test_every_field_comes_back_as_sent_or_derived(
     # Derived: the caller's account and workspace, the key that created it, one date.
     assert created["accountId"] == "10000000000001"
     assert created["workspaceId"] == "contract-workspace"
-    assert created["createdBy"] == run_contract.CONTRACT_KEY
+    assert created["createdBy"] == runner.CONTRACT_KEY
     assert created["dateCreated"] == created["dateUpdated"]
     moment = datetime.fromisoformat(created["dateCreated"])
     assert re.fullmatch(r"CRMPP1\d{15}[A-Za-z0-9]{11}", created["propertyId"])

@@ -29,6 +29,7 @@ from crm_core_client.models import (
 
 from auth_plugin import sign_request
 from auth_plugin.client import CrmCoreError, create_client, expect_success
+from contract_runner import runner
 from mock_server import create_app
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
@@ -40,7 +41,6 @@ from mock_server.fixtures import (
     load_fixtures,
 )
 from publishing.code_samples import PRODUCTION, Language, render
-from tests.contract import run_contract
 from tests.live_mock import RunningMock, RunningProxy, serve, serve_proxy
 from tests.test_code_samples import CASES, SPEC, STATUS_LINE, run_sample
 
@@ -210,19 +210,19 @@ def test_a_contract_run_through_the_proxy_finds_no_response_violation(
     Every answer of the mock must pass the proxy's response checks, and no
     request the proxy calls invalid may have been accepted by the mock.
     """
-    fixtures = load_fixtures(Path(run_contract.__file__).parent / "fixtures.yaml")
-    monkeypatch.setenv("SOLAPI_API_KEY", run_contract.CONTRACT_KEY)
-    monkeypatch.setenv("SOLAPI_API_SECRET", run_contract.CONTRACT_SECRET)
+    fixtures = load_fixtures(runner.CONTRACT_FIXTURES)
+    monkeypatch.setenv("SOLAPI_API_KEY", runner.CONTRACT_KEY)
+    monkeypatch.setenv("SOLAPI_API_SECRET", runner.CONTRACT_SECRET)
     with (
         serve(create_app(fixtures=fixtures)) as mock,
         serve_proxy(mock.url, tmp_path / "violations.jsonl") as proxy,
     ):
-        run = run_contract.execute(
+        run = runner.execute(
             [
                 "--url",
                 proxy.url,
                 "--entity-id",
-                run_contract.CONTRACT_ENTITY,
+                runner.CONTRACT_ENTITY,
                 "--max-examples",
                 "10",
                 "--reports",

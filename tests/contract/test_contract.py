@@ -15,23 +15,23 @@ import httpx
 import pytest
 
 from auth_plugin import HmacAuth, sign_request
+from contract_runner import runner
+from contract_runner.common import BULK_DELETE, CREATE_PROPERTY
 from mock_server import create_app
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET, load_fixtures
-from tests.contract import run_contract
-from tests.contract.common import BULK_DELETE, CREATE_PROPERTY
 from tests.live_mock import RunningMock, serve
 from tests.recording_server import Reply, recording_server
 from tests.spec_tables import auth_statuses
 
 DEMO_DEAL_ENTITY_ID = "CRMET1260423081530124DEAL1112223"
-KEY, SECRET = run_contract.CONTRACT_KEY, run_contract.CONTRACT_SECRET
-ENTITY = run_contract.CONTRACT_ENTITY
+KEY, SECRET = runner.CONTRACT_KEY, runner.CONTRACT_SECRET
+ENTITY = runner.CONTRACT_ENTITY
 DELETE = BULK_DELETE.path
 CREATE = CREATE_PROPERTY.path
 
 
 def test_bounded_contract_run_has_no_failures(tmp_path: Path) -> None:
-    run = run_contract.execute(["--max-examples", "25", "--reports", str(tmp_path)])
+    run = runner.execute(["--max-examples", "25", "--reports", str(tmp_path)])
     assert run.summary is not None
     assert run.code == 0, run.summary.line()
     assert run.summary.cases >= 200
@@ -61,12 +61,12 @@ JUNIT_WITH_FAILURES = """<?xml version="1.0" encoding="utf-8"?>
 def test_failures_per_check_are_read_from_the_junit_report(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
     report.write_text(JUNIT_WITH_FAILURES, encoding="utf-8")
-    failed, by_check = run_contract.read_junit(report)
+    failed, by_check = runner.read_junit(report)
     assert failed == 3
     assert by_check == {"ST202": 2, "ST101": 1, "error": 1}
-    chunk = run_contract.Chunk(0, 1, 10, "fuzzing", tmp_path)
-    result = run_contract.ChunkResult(chunk, 1, 40, failed, by_check, 1.0, "")
-    summary = run_contract.summarize([result, result], 2.5)
+    chunk = runner.Chunk(0, 1, 10, "fuzzing", tmp_path)
+    result = runner.ChunkResult(chunk, 1, 40, failed, by_check, 1.0, "")
+    summary = runner.summarize([result, result], 2.5)
     assert summary.line() == (
         "contract summary: 80 cases, 6 failed in 2 run(s); "
         "failures by check: ST101: 2, ST202: 4, error: 2; wall time 2.5 s"
@@ -81,7 +81,7 @@ def test_a_local_run_without_entity_id_finds_the_entity_through_the_admin_api(
 ) -> None:
     monkeypatch.setenv("SOLAPI_API_KEY", KEY)
     monkeypatch.setenv("SOLAPI_API_SECRET", SECRET)
-    run = run_contract.execute(
+    run = runner.execute(
         ["--url", contract_mock.url, "--max-examples", "5", "--reports", str(tmp_path)]
     )
     output = capsys.readouterr().out
@@ -94,9 +94,9 @@ def test_a_nearly_full_entity_is_announced_with_its_quota(
     mock: RunningMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The demo workspace (Starter plan, 30 per entity): the emptier entity wins.
-    entity = run_contract.discover_entity(mock.url, DEMO_OWNER_KEY)
-    assert entity == run_contract.EntityChoice(DEMO_DEAL_ENTITY_ID, "거래", 30, 0)
-    text = "\n".join(run_contract.describe_entity(entity))
+    entity = runner.discover_entity(mock.url, DEMO_OWNER_KEY)
+    assert entity == runner.EntityChoice(DEMO_DEAL_ENTITY_ID, "거래", 30, 0)
+    text = "\n".join(runner.describe_entity(entity))
     assert "0/30 properties" in text
     assert "room for 30 more properties only" in text
     assert DEMO_OWNER_SECRET not in text
@@ -108,7 +108,7 @@ def test_without_entity_id_or_admin_api_the_run_explains_and_sends_nothing(
     monkeypatch.setenv("SOLAPI_API_KEY", KEY)
     monkeypatch.setenv("SOLAPI_API_SECRET", SECRET)
     with recording_server([Reply(404, {"errorCode": "NotFound"})]) as server:
-        code = run_contract.main(["--url", server.url, "--reports", str(tmp_path)])
+        code = runner.main(["--url", server.url, "--reports", str(tmp_path)])
         paths = [request.path for request in server.received]
     assert code == 2
     assert "--entity-id CRMET" in capsys.readouterr().err
@@ -117,7 +117,7 @@ def test_without_entity_id_or_admin_api_the_run_explains_and_sends_nothing(
 
 @pytest.fixture
 def contract_mock() -> Iterator[RunningMock]:
-    with serve(create_app(fixtures=load_fixtures(run_contract.CONTRACT_FIXTURES))) as running:
+    with serve(create_app(fixtures=load_fixtures(runner.CONTRACT_FIXTURES))) as running:
         yield running
 
 
@@ -216,7 +216,5 @@ LIVE_URL = os.environ.get("CRM_CORE_LIVE_URL")
 )
 def test_live_server_honours_the_contract(tmp_path: Path) -> None:
     assert LIVE_URL is not None
-    code = run_contract.main(
-        ["--url", LIVE_URL, "--max-examples", "25", "--reports", str(tmp_path)]
-    )
+    code = runner.main(["--url", LIVE_URL, "--max-examples", "25", "--reports", str(tmp_path)])
     assert code == 0

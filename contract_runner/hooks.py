@@ -21,7 +21,7 @@ import schemathesis
 from schemathesis import AuthContext, Case, GenerationMode, HookContext
 
 from auth_plugin import HmacAuth
-from tests.contract.common import BULK_DELETE, CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
+from contract_runner.common import BULK_DELETE, CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 
 _auth = HmacAuth.from_env()
 _entity_id = os.environ.get(ENTITY_ID_ENV, "")

@@ -1,7 +1,7 @@
 """The contract run: schemathesis against the embedded mock, or a live server.
 
-``nox -s contract`` runs this module. Without ``--url`` it starts the mock on
-127.0.0.1 with ``tests/contract/fixtures.yaml`` and its own credentials; with
+``nox -s contract`` (``python -m contract_runner``) runs it. Without ``--url`` it
+starts the mock on 127.0.0.1 with ``contract_runner/fixtures.yaml`` and its own credentials; with
 ``--url`` it tests that server using ``SOLAPI_API_KEY`` / ``SOLAPI_API_SECRET``.
 """
 
@@ -27,13 +27,13 @@ from xml.etree import ElementTree
 
 import httpx
 
+from contract_runner.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
 from mock_server.serving import serve_in_thread
-from tests.contract.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = HERE.parent
 SPEC = ROOT / "openapi.yaml"
 CONTRACT_FIXTURES = HERE / "fixtures.yaml"
 CONTRACT_KEY, CONTRACT_SECRET = "NCSCONTRACTOWNER", "contract-owner-secret"
@@ -141,7 +141,7 @@ def describe_entity(entity: EntityChoice) -> list[str]:
         lines.append(
             f"  warning: room for {entity.room} more properties only: creates past the plan's "
             "quota get 403 PlanQuotaExceeded (ST202). Reset the mock (POST /_mock/reset), "
-            "serve it with --fixtures tests/contract/fixtures.yaml (no quota), or lower "
+            "serve it with --fixtures contract_runner/fixtures.yaml (no quota), or lower "
             "--max-examples."
         )
     return lines
@@ -189,7 +189,7 @@ def read_junit(path: Path) -> tuple[int, Counter[str]]:
     """
     if not path.is_file():
         return 0, Counter()
-    root = ElementTree.parse(path).getroot()
+    root = ElementTree.parse(path).getroot()  # noqa: S314 - the JUnit file this run had schemathesis write
     per_check: Counter[str] = Counter()
     scenarios = 0
     for outcome in [*root.iter("failure"), *root.iter("error")]:
@@ -375,7 +375,7 @@ def execute(argv: Sequence[str] | None = None) -> ContractRun:
     """Parse ``argv``, run the contract, print the summary line; return the outcome."""
     args = build_parser().parse_args(argv)
     env = dict(os.environ)
-    env["SCHEMATHESIS_HOOKS"] = "tests.contract.hooks"
+    env["SCHEMATHESIS_HOOKS"] = "contract_runner.hooks"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     chunks = plan_chunks(args)
     started = time.perf_counter()
