@@ -159,7 +159,7 @@ def check_generated(session: nox.Session) -> None:
 
 def _npm_tool(session: nox.Session, *args: str) -> None:
     """Run a locked npm tool (installed by ``npm ci`` once per lock; no telemetry)."""
-    session.run("python", "-m", "publishing.npm_tools", *args)
+    session.run("python", "-m", "npm_tools", *args)
 
 
 def _ensure_browser(session: nox.Session) -> None:
@@ -184,7 +184,8 @@ def _ensure_browser(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Spec gates (openapi-spec-validator, Redocly, Spectral) and code gates (ruff, mypy)."""
+    """Spec gates (openapi-spec-validator, Redocly, Spectral) and code gates (ruff, mypy,
+    import-linter's layer contracts)."""
     _install_dev(session)
     session.install(NODEJS)
     session.run("python", "-m", "openapi_spec_validator", str(SPEC))
@@ -194,6 +195,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session(python=PYTHON)

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from generators.contract_version import contract_version
-from publishing.npm_tools import ensure_installed, tool_environment
+from npm_tools import ensure_installed, tool_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 TS_DIR = ROOT / "typescript"

@@ -11,11 +11,11 @@ from dataclasses import replace
 from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
+from npm_tools import NpmToolsError, ensure_installed
 from partners.generators import GENERATORS, PARTNERS_DIR, installed_version
 from partners.matrix import ROOT, STEPS, SpecFile, run_matrix, servers, table
 from publishing import build_docs
 from publishing.client_guide import pinned_versions
-from publishing.npm_tools import NpmToolsError, ensure_installed
 
 
 def _jobs(text: str) -> int:

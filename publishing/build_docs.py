@@ -32,9 +32,9 @@ import jinja2
 import yaml
 
 from contract_diff.documents import HTTP_METHODS
+from npm_tools import TOOLS_DIR, package_file, tool, tool_environment
 from publishing import client_guide
 from publishing.code_samples import code_samples
-from publishing.npm_tools import TOOLS_DIR, package_file, tool, tool_environment
 
 ROOT = TOOLS_DIR.parent
 SPEC = ROOT / "openapi.yaml"

@@ -17,7 +17,7 @@ import pytest
 from generators.build_ts_package import TS_DIR
 from generators.contract_version import contract_version
 from mock_server.spec import load_spec
-from publishing.npm_tools import NODE_MODULES, ensure_installed
+from npm_tools import NODE_MODULES, ensure_installed
 from publishing.release import changelog_section, source_date_epoch
 from tests.environment import require_tool
 

@@ -1,4 +1,8 @@
-"""The npm tools the project runs, installed from ``publishing/package-lock.json``.
+"""The npm tools the project runs, installed from a ``package-lock.json`` and run without telemetry.
+
+The publishing tools are locked in ``publishing/package-lock.json``; the
+TypeScript client's (``typescript/``) and the partner generators'
+(``partners/``) in their own folders, through :func:`ensure_installed`.
 
 One place pins them all (Redocly, Spectral and its OWASP ruleset, Scalar's
 API reference): ``npm ci`` installs exactly the locked versions, with their
@@ -18,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TOOLS_DIR = Path(__file__).resolve().parent
+TOOLS_DIR = Path(__file__).resolve().parent.parent / "publishing"
 LOCK_FILE = TOOLS_DIR / "package-lock.json"
 NODE_MODULES = TOOLS_DIR / "node_modules"
 # In node_modules: the lock the installed packages came from (equal to the current one:
@@ -98,10 +102,10 @@ def package_file(package: str, relative: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m publishing.npm_tools TOOL [ARGS...]``: install if needed, run TOOL."""
+    """``python -m npm_tools TOOL [ARGS...]``: install the publishing tools if needed, run TOOL."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        print("usage: python -m publishing.npm_tools TOOL [ARGS...]", file=sys.stderr)
+        print("usage: python -m npm_tools TOOL [ARGS...]", file=sys.stderr)
         return 2
     try:
         executable = tool(args[0])
@@ -111,7 +115,3 @@ def main(argv: list[str] | None = None) -> int:
     return subprocess.run(
         [str(executable), *args[1:]], env=tool_environment(), check=False
     ).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())
