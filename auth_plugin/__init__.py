@@ -1,7 +1,8 @@
 """HMAC-SHA256 authentication for the SOLAPI CRM Core API.
 
 Client side: :class:`HmacAuth` (httpx), :class:`~auth_plugin.requests_auth.HmacRequestsAuth`
-(requests), :func:`sign_request`. Server side: :class:`Verifier`.
+(requests), :func:`sign_request`. The server's side (the verifier, the replay memory) is
+:mod:`hmac_verifier`, which the partner client wheel does not carry.
 
 >>> import httpx
 >>> from auth_plugin import HmacAuth
@@ -12,7 +13,6 @@ from auth_plugin.credentials import Credentials, MissingCredentialsError
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import AuthorizationHeader, parse_header
 from auth_plugin.httpx_auth import HmacAuth
-from auth_plugin.replay_cache import ReplayCache
 from auth_plugin.signing import (
     RequestSigner,
     compute_signature,
@@ -20,7 +20,6 @@ from auth_plugin.signing import (
     new_salt,
     sign_request,
 )
-from auth_plugin.verification import VerifiedRequest, Verifier
 
 __all__ = [
     "AuthError",
@@ -29,10 +28,7 @@ __all__ = [
     "ErrorCode",
     "HmacAuth",
     "MissingCredentialsError",
-    "ReplayCache",
     "RequestSigner",
-    "VerifiedRequest",
-    "Verifier",
     "compute_signature",
     "new_date",
     "new_salt",

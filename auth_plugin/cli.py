@@ -1,17 +1,17 @@
-"""``python -m auth_plugin sign|verify``: sign a request, or debug a signature offline.
+"""``python -m auth_plugin sign``: a fresh signed header; ``verify``, an alias for one release.
 
 The key and the secret come from ``SOLAPI_API_KEY`` and ``SOLAPI_API_SECRET``;
 the secret is never read from the command line, which other users see in ``ps``.
+Checking a header offline is the server side's: ``python -m hmac_verifier verify``;
+``python -m auth_plugin verify`` still runs it where that package is installed (the
+project, not the partner client wheel), until the next major version.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from auth_plugin.credentials import (
     API_KEY_ENV,
@@ -19,14 +19,11 @@ from auth_plugin.credentials import (
     Credentials,
     MissingCredentialsError,
 )
-from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.header import AuthorizationHeader, check_salt, parse_date, parse_header
-from auth_plugin.replay_cache import ReplayCache
-from auth_plugin.signing import compute_signature, sign_request
-from auth_plugin.verification import Verifier
+from auth_plugin.errors import AuthError
+from auth_plugin.header import check_salt, parse_date
+from auth_plugin.signing import sign_request
 
 EXIT_OK = 0
-EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
 
@@ -52,12 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify",
-        help="check a header value against the secret and say what is wrong",
+        help="check a header value offline (alias of python -m hmac_verifier verify)",
         description=(
             "Check an Authorization header value offline against "
-            f"${API_SECRET_ENV}, as the server would, and explain any refusal."
+            f"${API_SECRET_ENV}, as the server would, and explain any refusal. An alias of "
+            "python -m hmac_verifier verify, kept until the next major version."
         ),
     )
+    # The same arguments as hmac_verifier's verify; written here so that the client wheel,
+    # which has no hmac_verifier, still parses them and says where verify lives.
     verify.add_argument("header", help="the header value (with or without 'Authorization: ')")
     verify.add_argument("--api-key", help=f"the expected API key (default: ${API_KEY_ENV})")
     verify.add_argument(
@@ -70,14 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        return _verify_alias(args)
     try:
         credentials = Credentials.from_env(api_key=args.api_key)
     except MissingCredentialsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "sign":
-        return _sign(credentials, date=args.date, salt=args.salt)
-    return _verify(credentials, args.header, now_text=args.now)
+    return _sign(credentials, date=args.date, salt=args.salt)
+
+
+def _verify_alias(args: argparse.Namespace) -> int:
+    """``verify``, run by the server side's command where it is installed."""
+    try:
+        # The one import of the server side here: the alias hands the command over, for one
+        # release ([tool.importlinter] lists it as the exception).
+        from hmac_verifier.cli import run_verify
+    except ImportError:
+        print(
+            "error: verify is the server side's check (python -m hmac_verifier verify), which "
+            "this installation does not have: the client wheel carries signing only. Install "
+            "the project (solapi-crm-core-contract) to check a header offline.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return run_verify(args)
 
 
 def _sign(credentials: Credentials, *, date: str | None, salt: str | None) -> int:
@@ -91,62 +108,3 @@ def _sign(credentials: Credentials, *, date: str | None, salt: str | None) -> in
         return EXIT_USAGE
     print(sign_request(credentials.api_key, credentials.api_secret, date=date, salt=salt))
     return EXIT_OK
-
-
-def _verify(credentials: Credentials, header_text: str, *, now_text: str | None) -> int:
-    value = header_text.strip()
-    if value.lower().startswith("authorization:"):
-        value = value.split(":", 1)[1].strip()
-    try:
-        now = parse_date(now_text) if now_text else datetime.now(UTC)
-    except AuthError as error:
-        print(f"error: --now: {error.message}", file=sys.stderr)
-        return EXIT_USAGE
-
-    def lookup(api_key: str) -> str | None:
-        return credentials.api_secret if api_key == credentials.api_key else None
-
-    verifier = Verifier(lookup, clock=lambda: now, replay_cache=ReplayCache(max_per_key=1))
-    try:
-        verified = verifier.verify(value)
-    except AuthError as error:
-        print(f"refused: {error.error_code.value}: {error.message}")
-        hint = _hint(credentials, value, error)
-        if hint:
-            print(f"hint: {hint}")
-        return EXIT_REFUSED
-    skew = (now - verified.date).total_seconds()
-    relation = "before" if skew >= 0 else "after"
-    print(
-        f"ok: signed by {verified.api_key} at {verified.date.isoformat()}, "
-        f"{abs(skew):.0f} s {relation} the server's time"
-    )
-    return EXIT_OK
-
-
-def _hint(credentials: Credentials, value: str, error: AuthError) -> str | None:
-    """Name the usual mistake behind a refusal, when one fits."""
-    if error.error_code is ErrorCode.INVALID_API_KEY:
-        return f"the header's apiKey is not {API_KEY_ENV} ({credentials.api_key})"
-    if error.error_code is not ErrorCode.SIGNATURE_DOES_NOT_MATCH:
-        return None
-    header = parse_header(value)
-    return _signature_hint(credentials.api_secret, header)
-
-
-def _signature_hint(secret: str, header: AuthorizationHeader) -> str:
-    expected = compute_signature(secret, header.date, header.salt)
-    given = header.signature
-    if given.lower() == expected:
-        return "the signature must be lowercase hex"
-    if given == compute_signature(secret, header.salt, header.date):
-        return "the signature was computed over salt + date; it must be date + salt"
-    if (
-        given
-        == hmac.new(secret.encode(), (header.date + header.salt).encode(), hashlib.md5).hexdigest()
-    ):
-        return "the signature is HMAC-MD5; the HMAC-SHA256 scheme needs HMAC-SHA256"
-    return (
-        f"for date={header.date} and salt={header.salt} the signature should be {expected}; "
-        "check the secret, and that the date in the header is the exact string you signed"
-    )

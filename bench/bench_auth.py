@@ -12,8 +12,9 @@ import timeit
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
-from auth_plugin import ReplayCache, RequestSigner, Verifier, sign_request
+from auth_plugin import RequestSigner, sign_request
 from auth_plugin.signing import new_date
+from hmac_verifier import ReplayCache, Verifier
 
 KEY, SECRET = "NCSXXXXXXXXXXXXX", "YOUR_API_SECRET"
 DATE, SALT = "2026-04-23T08:15:30.123Z", "0123456789abcdef0123456789abcdef"

@@ -21,9 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier
-from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
+from auth_plugin import AuthError, ErrorCode
 from auth_plugin.signing import Clock, utc_now
+from hmac_verifier import DEFAULT_MAX_PER_KEY, ReplayCache, Verifier
 from mock_server.admin import ADMIN_ROUTES
 from mock_server.clock import MockClock
 from mock_server.errors import ApiError

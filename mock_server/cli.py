@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
+from hmac_verifier import DEFAULT_MAX_PER_KEY
 from mock_server.app import create_app
 from mock_server.fixtures import (
     DEFAULT_FIXTURES,

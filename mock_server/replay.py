@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from auth_plugin import AuthError, ErrorCode, ReplayCache
-from auth_plugin.replay_cache import DEFAULT_MAX_PER_KEY
+from auth_plugin import AuthError, ErrorCode
+from hmac_verifier import DEFAULT_MAX_PER_KEY, ReplayCache
 from mock_server.store import RecordStore
 
 

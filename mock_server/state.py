@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from auth_plugin import Verifier
+from hmac_verifier import Verifier
 from mock_server.clock import MockClock
 from mock_server.fixtures import Fixtures
 from mock_server.spec import Operation, operations

@@ -27,21 +27,21 @@ class Mutant:
 MUTANTS = [
     Mutant(
         "replay/skew window 15 min 30 s",
-        "auth_plugin/replay_cache.py",
+        "hmac_verifier/replay_cache.py",
         "WINDOW = timedelta(minutes=15)",
         "WINDOW = timedelta(minutes=15, seconds=30)",
         ("tests/test_verification.py",),
     ),
     Mutant(
         "replay cache forgets a bucket up to a second before its entries expire",
-        "auth_plugin/replay_cache.py",
+        "hmac_verifier/replay_cache.py",
         "while self.expiry_seconds and self.expiry_seconds[0] + 1 <= now:",
         "while self.expiry_seconds and self.expiry_seconds[0] < now:",
         ("tests/test_verification.py",),
     ),
     Mutant(
         "one budget of live signatures shared by every key",
-        "auth_plugin/replay_cache.py",
+        "hmac_verifier/replay_cache.py",
         "signatures = self._keys.get(api_key)",
         "signatures = self._keys.get(api_key := '')",
         ("tests/test_verification.py",),

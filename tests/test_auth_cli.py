@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from auth_plugin import Verifier
+from hmac_verifier import Verifier
 
 KEY, SECRET = "NCSXXXXXXXXXXXXX", "YOUR_API_SECRET"
 

@@ -22,7 +22,7 @@ from crm_core_client.models import (
     PropertyOptionInput,
 )
 
-from auth_plugin import Verifier, parse_header
+from auth_plugin import parse_header
 from auth_plugin.client import (
     CrmCoreAuthError,
     CrmCoreError,
@@ -32,6 +32,7 @@ from auth_plugin.client import (
     expect_success,
 )
 from auth_plugin.errors import AuthPluginError
+from hmac_verifier import Verifier
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
     DEMO_MEMBER_KEY,

@@ -46,6 +46,10 @@ def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path:
     ):
         assert required in names
     assert "mock_server" not in names
+    # Signing only: the server's side (verifier, replay memory) stays out of partners' installs.
+    assert "hmac_verifier" not in names
+    assert "verification" not in names
+    assert "replay_cache" not in names
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -71,6 +75,23 @@ def test_wheel_installs_and_runs_the_readme_example(mock: RunningMock, tmp_path:
     assert result.stdout.strip() == "deleted: 1"  # deleted_count, read as a typed attribute
     record = httpx.get(f"{mock.url}/_mock/records/{SECOND_DEMO_RECORD_ID}").json()
     assert record["dateDeleted"] is not None
+
+    # python -m auth_plugin sign works from the wheel; verify says where it lives, no traceback.
+    keys = {"SOLAPI_API_KEY": DEMO_OWNER_KEY, "SOLAPI_API_SECRET": DEMO_OWNER_SECRET}
+    signed = subprocess.run(
+        [str(python), "-m", "auth_plugin", "sign"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=keys,
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    assert signed.stdout.startswith(f"HMAC-SHA256 apiKey={DEMO_OWNER_KEY}, date=")
+    verify = subprocess.run(
+        [str(python), "-m", "auth_plugin", "verify", signed.stdout.strip()],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=keys,
+    )  # fmt: skip
+    assert verify.returncode == 2
+    assert "python -m hmac_verifier verify" in verify.stderr
+    assert "Traceback" not in verify.stderr
+    assert DEMO_OWNER_SECRET not in verify.stderr + verify.stdout
 
     typed = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental",

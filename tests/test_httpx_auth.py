@@ -7,8 +7,9 @@ import asyncio
 import httpx
 import requests
 
-from auth_plugin import HmacAuth, Verifier, parse_header
+from auth_plugin import HmacAuth, parse_header
 from auth_plugin.requests_auth import HmacRequestsAuth
+from hmac_verifier import Verifier
 from tests.recording_server import Reply, recording_server
 
 KEY, SECRET = "NCSXXXXXXXXXXXXX", "YOUR_API_SECRET"

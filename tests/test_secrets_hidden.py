@@ -12,10 +12,10 @@ from auth_plugin import (
     Credentials,
     HmacAuth,
     MissingCredentialsError,
-    Verifier,
     sign_request,
 )
 from auth_plugin.requests_auth import HmacRequestsAuth
+from hmac_verifier import Verifier
 
 SECRET = "s3cr3t-VALUE-never-shown"
 

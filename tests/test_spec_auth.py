@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auth_plugin import ErrorCode, Verifier, compute_signature, sign_request
+from auth_plugin import ErrorCode, compute_signature, sign_request
 from auth_plugin.header import parse_date
+from hmac_verifier import Verifier
 from mock_server.app import AUTH_STATUS
 from tests.spec_tables import auth_statuses, spec, worked_example
 

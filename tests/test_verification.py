@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auth_plugin import AuthError, ErrorCode, ReplayCache, Verifier, parse_header, sign_request
+from auth_plugin import AuthError, ErrorCode, parse_header, sign_request
 from auth_plugin.signing import new_date
+from hmac_verifier import ReplayCache, Verifier
 
 KEYS = {"NCSXXXXXXXXXXXXX": "YOUR_API_SECRET", "NCSMEMBERXXXXXXX": "MEMBER_SECRET"}
 #: The contract's number (openapi.yaml: "more than 15 minutes"), written here

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import check_salt, parse_date, parse_header
-from auth_plugin.replay_cache import WINDOW, ReplayCache
 from auth_plugin.signing import Clock, keyed_hmac, keyed_signature, utc_now
+from hmac_verifier.replay_cache import WINDOW, ReplayCache
 
 _MAX_KEYED = 1024
 
