@@ -483,7 +483,7 @@ def quota_timings(url: str) -> None:
 
 
 if __name__ == "__main__":
-    from mock_server.spec import spec_path
+    from crm_contract import spec_path
 
     bulk_delete_timings()
     compare_with_prism(str(spec_path()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.spec import operation
+from crm_contract import operation
 
 BULK_DELETE = operation("bulkDeleteRecords")
 CREATE_PROPERTY = operation("createProperty")

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generators.contract_version import contract_version
+import crm_contract
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "generators" / "client-wheel.pyproject.toml"
@@ -51,7 +51,7 @@ def build_client_release(outdir: Path) -> list[Path]:
 
 def build_client(outdir: Path, options: list[str]) -> list[Path]:
     """Run ``python -m build`` with ``options`` on the staged package; return what it made."""
-    version = contract_version()
+    version = crm_contract.version()
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as staging_name:
         staging = Path(staging_name) / "solapi-crm-core-client"

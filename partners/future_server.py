@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mock_server.spec import load_spec, operation
+import crm_contract
+from crm_contract import operation
 
 #: Values the spec does not list (``x-extensible-enum``), as a later API version might send.
 FUTURE_FIELD_TYPE = "SIGNATURE"
@@ -30,7 +31,9 @@ FUTURE_REASON = "LOCKED_BY_IMPORT"
 
 def _example(operation_id: str, status: str, name: str) -> dict[str, Any]:
     served = operation(operation_id)
-    answer = load_spec()["paths"][served.path][served.method.lower()]["responses"][status]
+    answer = crm_contract.document()["paths"][served.path][served.method.lower()]["responses"][
+        status
+    ]
     value: dict[str, Any] = answer["content"]["application/json"]["examples"][name]["value"]
     return value
 

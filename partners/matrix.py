@@ -39,10 +39,10 @@ from typing import Any
 
 import httpx
 
+import crm_contract
 from mock_server.app import create_app
 from mock_server.fixtures import load_fixtures
 from mock_server.serving import serve_in_thread
-from mock_server.spec import load_spec
 from partners.future_server import FUTURE_FIELD_TYPE, FUTURE_REASON, create_future_app
 from partners.generators import CONSUMERS, NODE_MODULES, PARTNERS_DIR, Generator
 
@@ -253,7 +253,7 @@ def call(generator: Generator, cell: Path, environment: Environment, plan: Plan)
 
 def expected_observations(plan: Plan) -> dict[str, Any]:
     """What a working client reads from the mock and from the future server."""
-    spec = load_spec()
+    spec = crm_contract.document()
     schemas = spec["components"]["schemas"]
     known_reasons = schemas["RecordDeletionFailure"]["properties"]["reason"]["x-extensible-enum"]
     assert FUTURE_REASON not in known_reasons
@@ -280,7 +280,9 @@ def expected_observations(plan: Plan) -> dict[str, Any]:
 
 def check_observations(observed: dict[str, Any], plan: Plan) -> list[str]:
     """Each expected value that the consumer did not read (empty: all read)."""
-    property_id = re.compile(load_spec()["components"]["schemas"]["PropertyId"]["pattern"])
+    property_id = re.compile(
+        crm_contract.document()["components"]["schemas"]["PropertyId"]["pattern"]
+    )
     problems = []
     for call_name, expected in expected_observations(plan).items():
         seen = observed.get(call_name, {})

@@ -31,13 +31,13 @@ from typing import Any
 import jinja2
 import yaml
 
+import crm_contract
 from contract_diff.documents import HTTP_METHODS
 from npm_tools import TOOLS_DIR, package_file, tool, tool_environment
 from publishing import client_guide
 from publishing.code_samples import code_samples
 
 ROOT = TOOLS_DIR.parent
-SPEC = ROOT / "openapi.yaml"
 DEFAULT_TARGET = ROOT / "dist" / "docs"
 SCALAR = "@scalar/api-reference"
 
@@ -103,8 +103,7 @@ def _schemas_repeated_in_an_operation(document: dict[str, Any]) -> set[str]:
 
 def source_spec() -> dict[str, Any]:
     """``openapi.yaml`` as written (one file, internal references only)."""
-    document: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    return document
+    return crm_contract.document()
 
 
 def all_code_samples(source: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, str]]]:

@@ -5,8 +5,8 @@ request example to the production URL and prints the response body, then
 ``HTTP <status>``. The tests run every sample against the mock with only the
 base URL replaced (``tests/test_code_samples.py``).
 
->>> from mock_server.spec import load_spec
->>> spec = load_spec()
+>>> import crm_contract
+>>> spec = crm_contract.document()
 >>> [sample["label"] for sample in code_samples(spec, "/crm-core/v1/properties", "post")][:3]
 ["curl: The reference page's example (DROPDOWN with two options)", "Node.js: The reference page's example (DROPDOWN with two options)", "Python: The reference page's example (DROPDOWN with two options)"]
 """

@@ -27,17 +27,15 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import yaml
-
+import crm_contract
 from contract_diff.documents import compare_documents, resolve
 from contract_diff.report import Version
-from contract_diff.sources import RELEASES, SPEC, released_versions
+from contract_diff.sources import RELEASES, load, released_versions
 from generators.build_client_wheel import build_client_release
 from generators.build_ts_package import pack, stage
-from generators.contract_version import contract_version
 from publishing import build_docs
 
-ROOT = SPEC.parent
+ROOT = crm_contract.spec_path().parent
 CHANGELOG = ROOT / "CHANGELOG.md"
 FRAGMENTS = ROOT / "changes"
 DEFAULT_OUTDIR = ROOT / "dist" / "release"
@@ -85,8 +83,8 @@ def contract_entries(version: str) -> list[str]:
     if not older:
         return ["First release of the contract: `POST /crm-core/v1/records/bulk/delete` and "
                 "`POST /crm-core/v1/properties`."]  # fmt: skip
-    base = yaml.safe_load(older[-1].read_text(encoding="utf-8"))
-    new = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    base = load(str(older[-1]))
+    new = crm_contract.document()
     changes = compare_documents(resolve(base), resolve(new))
     if not changes:
         return [f"No change to the contract since {base['info']['version']}."]
@@ -96,7 +94,7 @@ def contract_entries(version: str) -> list[str]:
 
 def write_changelog(date: str | None = None) -> str:
     """Add the section of ``info.version`` to CHANGELOG.md and snapshot the spec; return it."""
-    version = contract_version()
+    version = crm_contract.version()
     if CHANGELOG.exists() and f"\n## {version} " in CHANGELOG.read_text(encoding="utf-8"):
         raise ReleaseError(f"CHANGELOG.md already has {version}: raise info.version first")
     FRAGMENTS.mkdir(exist_ok=True)
@@ -114,7 +112,7 @@ def write_changelog(date: str | None = None) -> str:
             fragment.unlink(missing_ok=True)
         raise ReleaseError(f"towncrier failed:\n{finished.stdout}{finished.stderr}")
     RELEASES.mkdir(exist_ok=True)
-    shutil.copyfile(SPEC, RELEASES / f"openapi-{version}.yaml")
+    shutil.copyfile(crm_contract.spec_path(), RELEASES / f"openapi-{version}.yaml")
     return changelog_section(version)
 
 
@@ -145,7 +143,7 @@ def reproducible_tar_gz(folder: Path, archive: Path, root_name: str, epoch: int)
 
 def build_release(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
     """Write the release's files into ``outdir`` (emptied first); return them, sums last."""
-    version = contract_version()
+    version = crm_contract.version()
     excerpt = changelog_section(version)
     epoch = source_date_epoch()
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # for the wheel and sdist builds

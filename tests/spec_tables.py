@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mock_server.spec import load_spec
+import crm_contract
 
 #: The spec as the mock reads it (one loader, cached).
-spec = load_spec
+spec = crm_contract.document
 
 
 def hmac_description() -> str:

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+import crm_contract
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
-from mock_server.spec import load_spec
 from publishing.code_samples import LANGUAGES, PRODUCTION, Language, render, request_examples
 from tests.environment import require_tool
 from tests.live_mock import RunningMock
 
-SPEC = load_spec()
+SPEC = crm_contract.document()
 CASES = [
     pytest.param(path, method, body, language, id=f"{operation['operationId']}-{name}-{language.lang}")
     for path, item in SPEC["paths"].items()

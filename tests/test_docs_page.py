@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
-from mock_server.spec import load_spec
+import crm_contract
 from publishing.code_samples import LANGUAGES, request_example_summaries, request_examples
 from tests.environment import require_tool
 
-SPEC = load_spec()
+SPEC = crm_contract.document()
 REPORTS = Path(__file__).resolve().parent.parent / "reports" / "docs"
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 # As the machine's own probe starts it: no background services calling home.

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
-    "auth_plugin", "hmac_verifier", "mock_server", "contract_runner", "npm_tools", "publishing",
+    "crm_contract", "auth_plugin", "hmac_verifier", "mock_server", "contract_runner", "npm_tools", "publishing",
     "contract_diff", "generators", "partners", "tests", "bench",
 )  # fmt: skip
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -57,9 +57,13 @@ LAYERS = "The pipeline's layers: each imports only the layers below it"
     [
         ("mock_server/_violation.py", "import publishing.build_docs", {LAYERS}),
         ("contract_diff/_violation.py", "from mock_server import spec",
-         {"The contract diff and the npm tools import nothing of ours"}),
+         {"The contract model, the contract diff and the npm tools import nothing of ours"}),
         ("auth_plugin/_violation.py", "import mock_server.store",
          {LAYERS, "The auth plugin imports no server, runner or tool"}),
+        ("crm_contract/_violation.py", "import mock_server.spec",
+         {"The contract model, the contract diff and the npm tools import nothing of ours"}),
+        ("auth_plugin/_violation.py", "import crm_contract",
+         {"The auth plugin imports no server, runner or tool"}),
         ("generated/crm_core_models/_violation.py", "import auth_plugin",
          {"Generated code never imports hand-written code"}),
         ("publishing/_violation.py", "import tests.live_mock",

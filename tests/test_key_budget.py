@@ -14,15 +14,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+import crm_contract
 from auth_plugin import sign_request
 from auth_plugin.signing import new_date
+from crm_contract import operation
 from mock_server.fixtures import (
     DEMO_MEMBER_KEY,
     DEMO_MEMBER_SECRET,
     DEMO_OWNER_KEY,
     DEMO_OWNER_SECRET,
 )
-from mock_server.spec import load_spec, operation
 from tests.live_mock import free_port, mock_process
 
 DELETE = operation("bulkDeleteRecords").path
@@ -70,7 +71,7 @@ def test_a_key_over_its_budget_gets_429_with_retry_after_and_no_other_key_does(u
     assert over.status_code == 429
     assert over.json()["errorCode"] == "TooManyRequests"
     assert set(over.json()) == {"errorCode", "errorMessage"}
-    header_schema = load_spec()["components"]["headers"]["RetryAfter"]["schema"]
+    header_schema = crm_contract.document()["components"]["headers"]["RetryAfter"]["schema"]
     retry_after = over.headers["retry-after"]
     assert header_schema["type"] == "integer"
     assert retry_after.isdigit()

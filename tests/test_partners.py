@@ -15,8 +15,8 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+import crm_contract
 from mock_server.serving import serve_in_thread
-from mock_server.spec import load_spec
 from partners.__main__ import main as partners_main
 from partners.future_server import (
     FUTURE_FIELD_TYPE,
@@ -77,7 +77,7 @@ def test_a_consumer_that_printed_nothing_for_a_call_fails() -> None:
 
 
 def _response_schema(operation_path: str, status: str) -> dict[str, Any]:
-    spec = load_spec()
+    spec = crm_contract.document()
     answer = spec["paths"][operation_path]["post"]["responses"][status]
     return {**answer["content"]["application/json"]["schema"], "components": spec["components"]}
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+import crm_contract
 from auth_plugin import ErrorCode
 from auth_plugin.signing import sign_request
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_OWNER_KEY, DEMO_OWNER_SECRET, DEMO_RECORD_ID
 from mock_server.proxy.authorization import AuthorizationChecker
 from mock_server.proxy.checks import RequestVerdict, check_request, check_response
-from mock_server.proxy.contract import AUTH_FAILURE_STATUSES, load_contract
-from mock_server.spec import load_spec
+from mock_server.proxy.contract import load_contract
 from tests.spec_tables import response_example
 
 NOW = datetime(2026, 4, 23, 8, 20, tzinfo=UTC)
@@ -67,7 +67,7 @@ def found(verdict: RequestVerdict) -> list[tuple[str, str | None]]:
 
 
 def test_every_operation_of_the_spec_is_read() -> None:
-    spec = load_spec()
+    spec = crm_contract.document()
     expected = {
         (m.upper(), p): op["operationId"]
         for p, item in spec["paths"].items()
@@ -80,9 +80,9 @@ def test_every_operation_of_the_spec_is_read() -> None:
 
 
 def test_the_error_codes_are_those_the_error_body_lists() -> None:
-    description = load_spec()["components"]["schemas"]["ErrorBody"]["properties"]["errorCode"][
-        "description"
-    ]
+    description = crm_contract.document()["components"]["schemas"]["ErrorBody"]["properties"][
+        "errorCode"
+    ]["description"]
     listed = set(re.findall(r"`([A-Za-z]+)`", description))
     assert len(listed) == 16
     assert listed == CONTRACT.error_codes
@@ -100,7 +100,7 @@ def test_error_codes_per_status_are_the_examples_plus_auth_failures() -> None:
     assert create.responses[404].error_codes == {"NotFound"}
     assert create.responses[429].error_codes == {"TooManyRequests"}
     assert create.responses[201].error_codes == frozenset()
-    for status in AUTH_FAILURE_STATUSES:
+    for status in crm_contract.auth_failure_statuses():
         assert CONTRACT.auth_error_codes <= create.responses[status].error_codes
     assert "PlanQuotaExceeded" in create.responses[403].error_codes
     delete = CONTRACT.find("POST", DELETE)

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import crm_contract
 from generators.build_ts_package import TS_DIR
-from generators.contract_version import contract_version
-from mock_server.spec import load_spec
 from npm_tools import NODE_MODULES, ensure_installed
 from publishing.release import changelog_section, source_date_epoch
 from tests.environment import require_tool
@@ -60,8 +59,8 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def test_every_file_is_named_with_the_contract_version(release: list[Path]) -> None:
-    version = load_spec()["info"]["version"]
-    assert contract_version() == version
+    version = crm_contract.document()["info"]["version"]
+    assert crm_contract.version() == version
     # The project's own version is read from the same line (hatch's regex source).
     assert metadata.version("solapi-crm-core-contract") == version
     assert [path.name for path in release] == sorted([
@@ -75,7 +74,7 @@ def test_every_file_is_named_with_the_contract_version(release: list[Path]) -> N
 
 
 def test_the_files_hold_that_version_and_the_sums_match(release: list[Path]) -> None:
-    version = contract_version()
+    version = crm_contract.version()
     by_name = {path.name: path for path in release}
     with zipfile.ZipFile(by_name[f"solapi_crm_core_client-{version}-py3-none-any.whl"]) as wheel:
         metadata = wheel.read(f"solapi_crm_core_client-{version}.dist-info/METADATA").decode()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+import crm_contract
 from auth_plugin import compute_signature, sign_request
 from generators.build_ts_package import TS_DIR, pack, stage
-from generators.contract_version import contract_version
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
 from tests.environment import require_tool
 from tests.live_mock import free_port, mock_process
@@ -127,7 +127,7 @@ def test_a_strict_consumer_compiles_and_the_wrong_shapes_do_not(staged: Path) ->
 def consumer(staged: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty folder with the packed tarball installed by npm, as a partner installs it."""
     tarball = pack(staged, tmp_path_factory.mktemp("dist"))
-    assert tarball.name == f"solapi-crm-core-client-{contract_version()}.tgz"
+    assert tarball.name == f"solapi-crm-core-client-{crm_contract.version()}.tgz"
     folder = tmp_path_factory.mktemp("consumer")
     (folder / "package.json").write_text(
         '{"name": "consumer", "private": true, "type": "module"}\n'

@@ -3,26 +3,23 @@
 Everything the proxy checks comes from here, and everything here comes from
 the spec: the operations and their paths, the request schema, the statuses
 each operation documents, the response schema and headers of each status,
-and the errorCodes each status may carry (the ``errorCode`` of the
-response's examples, plus the authentication failures, which the
-``HmacAuth`` table says may come under any of 400, 401 and 403).
+and the errorCodes each status may carry (:func:`crm_contract.error_codes`:
+the ``errorCode`` of the response's examples, plus the authentication
+failures, which the ``HmacAuth`` table says may come under any of 400, 401
+and 403).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
 from jsonschema.protocols import Validator
 
+import crm_contract
+from crm_contract import resolve_ref
 from mock_server.proxy.schemas import request_validator, response_validator
-from mock_server.spec import load_spec, resolve_ref
-
-#: The statuses under which the HmacAuth table says any authentication errorCode may come.
-AUTH_FAILURE_STATUSES = frozenset({400, 401, 403})
-_AUTH_TABLE_ROW = re.compile(r"^\| `([A-Za-z]+)` \|", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -86,24 +83,8 @@ class Contract:
         return self.operations.get((method.upper(), path))
 
 
-def _error_codes_of(response: dict[str, Any]) -> set[str]:
-    codes = set()
-    for content in response.get("content", {}).values():
-        for example in content.get("examples", {}).values():
-            value = example.get("value")
-            if isinstance(value, dict) and isinstance(value.get("errorCode"), str):
-                codes.add(value["errorCode"])
-    return codes
-
-
-def auth_error_codes(spec: dict[str, Any]) -> frozenset[str]:
-    """The errorCodes of the HmacAuth table ("Statuses of authentication failures")."""
-    description = spec["components"]["securitySchemes"]["HmacAuth"]["description"]
-    return frozenset(_AUTH_TABLE_ROW.findall(description))
-
-
 def _response_contract(
-    spec: dict[str, Any], status: int, response: dict[str, Any], auth_codes: frozenset[str]
+    spec: dict[str, Any], operation_id: str, status: int, response: dict[str, Any]
 ) -> ResponseContract:
     response = resolve_ref(spec, response)
     content = response.get("content", {})
@@ -114,27 +95,24 @@ def _response_contract(
     for name, header in response.get("headers", {}).items():
         header = resolve_ref(spec, header)
         headers[name.lower()] = (resolve_ref(spec, header["schema"]), bool(header.get("required")))
-    codes = _error_codes_of(response)
-    if status in AUTH_FAILURE_STATUSES:
-        codes |= auth_codes
+    codes = crm_contract.error_codes(operation_id, status)
     return ResponseContract(
         status=status,
         body=body,
         media_types=frozenset(content),
         headers=headers,
-        error_codes=frozenset(codes) if status >= 400 else frozenset(),
+        error_codes=codes if status >= 400 else frozenset(),
     )
 
 
 def build_contract(spec: dict[str, Any]) -> Contract:
-    """Read ``spec`` (an OpenAPI 3.0 document as data) into a :class:`Contract`."""
-    auth_codes = auth_error_codes(spec)
+    """Read ``spec`` (the contract model's document) into a :class:`Contract`."""
     operations: dict[tuple[str, str], OperationContract] = {}
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             request = resolve_ref(spec, operation["requestBody"])["content"]
             responses = {
-                int(code): _response_contract(spec, int(code), response, auth_codes)
+                int(code): _response_contract(spec, operation["operationId"], int(code), response)
                 for code, response in operation["responses"].items()
             }
             operations[(method.upper(), path)] = OperationContract(
@@ -145,10 +123,10 @@ def build_contract(spec: dict[str, Any]) -> Contract:
                 request_body=request_validator(spec, request["application/json"]["schema"]),
                 responses=responses,
             )
-    return Contract(operations=operations, auth_error_codes=auth_codes)
+    return Contract(operations=operations, auth_error_codes=frozenset(crm_contract.auth_failures()))
 
 
 @cache
 def load_contract() -> Contract:
     """openapi.yaml's contract (read once)."""
-    return build_contract(load_spec())
+    return build_contract(crm_contract.document())
