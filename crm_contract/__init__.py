@@ -2,7 +2,8 @@
 
 Operations (path, method, role, request schema, statuses), ``info.version``,
 the authentication failures (errorCode -> status, from the ``HmacAuth``
-table), the errorCodes each status documents, the field types. It imports
+table), the errorCodes each status documents and their messages (the
+examples), the field types. It imports
 nothing of the project's own (``[tool.importlinter]``); the mock, the proxy,
 the runner, the generators, the published folder and the tests ask it
 instead of parsing the spec themselves.
@@ -14,10 +15,12 @@ instead of parsing the spec themselves.
 """
 
 from crm_contract.model import (
+    DocumentedError,
     Operation,
     auth_failure_statuses,
     auth_failures,
     document,
+    error_catalogue,
     error_codes,
     field_types,
     operation,
@@ -28,10 +31,12 @@ from crm_contract.model import (
 )
 
 __all__ = [
+    "DocumentedError",
     "Operation",
     "auth_failure_statuses",
     "auth_failures",
     "document",
+    "error_catalogue",
     "error_codes",
     "field_types",
     "operation",

@@ -185,3 +185,34 @@ def field_types() -> frozenset[str]:
     """
     create_body = _parsed()["components"]["schemas"]["CreatePropertyRequest"]
     return frozenset(create_body["discriminator"]["mapping"])
+
+
+@dataclass(frozen=True)
+class DocumentedError:
+    """An errorCode as the spec's examples show it: the status it comes with, its message."""
+
+    status: int
+    message: str
+
+
+@cache
+def error_catalogue() -> dict[str, DocumentedError]:
+    """Every errorCode the response examples show, with its status and (first) message.
+
+    >>> error_catalogue()["DuplicatedSignature"]
+    DocumentedError(status=403, message='이미 사용된 서명입니다.')
+    """
+    spec = _parsed()
+    catalogue: dict[str, DocumentedError] = {}
+    for item in spec["paths"].values():
+        for raw in item.values():
+            for status, answer in sorted(raw["responses"].items()):
+                for media in resolve_ref(spec, answer).get("content", {}).values():
+                    for example in media.get("examples", {}).values():
+                        value = example.get("value")
+                        if isinstance(value, dict) and "errorCode" in value:
+                            catalogue.setdefault(
+                                value["errorCode"],
+                                DocumentedError(int(status), value["errorMessage"]),
+                            )
+    return catalogue

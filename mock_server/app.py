@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import crm_contract
 from auth_plugin import AuthError, ErrorCode
 from auth_plugin.signing import Clock, utc_now
 from hmac_verifier import DEFAULT_MAX_PER_KEY, ReplayCache, Verifier
@@ -39,26 +40,11 @@ from mock_server.validation import validate_body
 MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger("mock_server")
 
-#: The most strongly sourced status of each authentication failure (the
-#: table in openapi.yaml's HmacAuth): 401 only for a missing or malformed
-#: header (the reference pages), 400 for an unknown key (observed), 403 for
-#: the rest (SOLAPI's older docs).
-AUTH_STATUS = {
-    ErrorCode.UNAUTHORIZED: 401,
-    ErrorCode.INVALID_API_KEY: 400,
-    ErrorCode.SIGNATURE_DOES_NOT_MATCH: 403,
-    ErrorCode.REQUEST_TIME_TOO_SKEWED: 403,
-    ErrorCode.DUPLICATED_SIGNATURE: 403,
-    ErrorCode.TOO_MANY_REQUESTS: 429,
-}
-AUTH_MESSAGES = {
-    ErrorCode.UNAUTHORIZED: "권한이 없습니다.",
-    ErrorCode.INVALID_API_KEY: "유효하지 않은 API 키입니다.",
-    ErrorCode.SIGNATURE_DOES_NOT_MATCH: "서명이 일치하지 않습니다.",
-    ErrorCode.REQUEST_TIME_TOO_SKEWED: "요청 시각이 서버 시각과 15분 이상 차이 납니다.",
-    ErrorCode.DUPLICATED_SIGNATURE: "이미 사용된 서명입니다.",
-    ErrorCode.TOO_MANY_REQUESTS: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
-}
+#: Each authentication failure's status and message, as openapi.yaml documents them: the
+#: HmacAuth table's "status here" (401 only for a missing or malformed header, 400 for an
+#: unknown key, 403 for the rest) and the examples' messages (TooManyRequests: 429).
+AUTH_STATUS = {code: crm_contract.error_catalogue()[code.value].status for code in ErrorCode}
+AUTH_MESSAGES = {code: crm_contract.error_catalogue()[code.value].message for code in ErrorCode}
 
 
 def error_response(
