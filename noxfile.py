@@ -273,7 +273,7 @@ def proxy(session: nox.Session) -> None:
     """The validating proxy on 127.0.0.1:8090 (-- --upstream URL [...]): forwards unchanged,
     checks requests and responses against openapi.yaml, reports each violation."""
     _install_dev(session)
-    session.run("python", "-m", "mock_server", "proxy", *session.posargs)
+    session.run("python", "-m", "validating_proxy", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from auth_plugin import sign_request
 from auth_plugin.client import create_client
-from mock_server.serving import free_port, wait_until_up
+from http_edge.serving import free_port, wait_until_up
 from mock_server.spec import operation
 
 ROOT = Path(__file__).resolve().parent.parent

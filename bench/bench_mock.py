@@ -33,8 +33,8 @@ import yaml
 
 from auth_plugin import HmacAuth
 from bench.bench_client import canned_server
+from http_edge.serving import free_port, wait_until_up
 from mock_server.fixtures import DEMO_ENTITY_ID
-from mock_server.serving import free_port, wait_until_up
 from mock_server.spec import operation
 
 KEY, SECRET = "NCSBENCHOWNERXXX", "bench-secret"

@@ -2,7 +2,7 @@
 
 Run: ``nox -s bench -- proxy``. Two mock processes with the same bench
 fixtures; one is reached directly, the other through ``python -m
-mock_server proxy`` (its own process, no secrets given: the partner's usual
+validating_proxy`` (its own process, no secrets given: the partner's usual
 set-up). The autocannon loads of ``bench -- mock`` (every request signed
 afresh), in rounds taking turns; reported: throughput, p50/p99 and the
 latency the proxy adds at each. Nothing is asserted. On this 2-core machine
@@ -22,16 +22,16 @@ from pathlib import Path
 import httpx
 
 from bench.bench_mock import LOADS, alternate_rounds, load_generator, mock_process
-from mock_server.serving import free_port, wait_until_up
+from http_edge.serving import free_port, wait_until_up
 
 
 @contextmanager
 def proxy_process(upstream: str) -> Iterator[str]:
-    """``python -m mock_server proxy`` in front of ``upstream``; yields its URL."""
+    """``python -m validating_proxy`` in front of ``upstream``; yields its URL."""
     with tempfile.TemporaryDirectory() as scratch:
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "proxy", "--upstream", upstream,
+            [sys.executable, "-m", "validating_proxy", "--upstream", upstream,
              "--port", str(port), "--quiet", "--report", str(Path(scratch) / "violations.jsonl")],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip

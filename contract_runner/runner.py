@@ -28,9 +28,9 @@ from xml.etree import ElementTree
 import httpx
 
 from contract_runner.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
+from http_edge.serving import serve_in_thread
 from mock_server import create_app
 from mock_server.fixtures import load_fixtures
-from mock_server.serving import serve_in_thread
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

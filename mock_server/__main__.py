@@ -1,13 +1,14 @@
-"""Entry point of ``python -m mock_server`` (the mock) and ``python -m mock_server proxy`` (the proxy).
+"""Entry point of ``python -m mock_server`` (the mock).
 
-Each imports only its own command: the mock's start does not pay for the
-proxy's validators, nor the proxy's for the mock's store.
+``python -m mock_server proxy ...`` hands over to ``python -m validating_proxy``,
+an alias kept for one release (CHANGELOG 2.0.0); the mock's start does not pay
+for the proxy's validators.
 """
 
 import sys
 
 if sys.argv[1:2] == ["proxy"]:
-    from mock_server.proxy.cli import main as proxy_main
+    from validating_proxy.cli import main as proxy_main
 
     sys.exit(proxy_main(sys.argv[2:]))
 

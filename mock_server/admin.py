@@ -14,9 +14,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from http_edge.errors import ApiError
+from http_edge.responses import JSONResponse
 from mock_server.clock import isoformat_ms
-from mock_server.errors import ApiError
-from mock_server.responses import JSONResponse
 from mock_server.state import MockState
 from mock_server.store import EntityView, PropertyView, RecordView
 

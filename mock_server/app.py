@@ -25,19 +25,19 @@ import crm_contract
 from auth_plugin import AuthError, ErrorCode
 from auth_plugin.signing import Clock, utc_now
 from hmac_verifier import DEFAULT_MAX_PER_KEY, ReplayCache, Verifier
+from http_edge.errors import ApiError
+from http_edge.handlers import api_error, client_gone, error_response, http_exception, read_body
+from http_edge.responses import JSONResponse
 from mock_server.admin import ADMIN_ROUTES
 from mock_server.clock import MockClock
-from mock_server.errors import ApiError
 from mock_server.fixtures import Fixtures, default_fixtures
 from mock_server.operations import HANDLERS, Handler
 from mock_server.replay import PersistentReplayCache
-from mock_server.responses import JSONResponse
 from mock_server.spec import ROLE_RANK, Operation
 from mock_server.state import MockState
 from mock_server.store import ApiKey, RecordStore
 from mock_server.validation import validate_body
 
-MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger("mock_server")
 
 #: Each authentication failure's status and message, as openapi.yaml documents them: the
@@ -45,14 +45,6 @@ logger = logging.getLogger("mock_server")
 #: unknown key, 403 for the rest) and the examples' messages (TooManyRequests: 429).
 AUTH_STATUS = {code: crm_contract.error_catalogue()[code.value].status for code in ErrorCode}
 AUTH_MESSAGES = {code: crm_contract.error_catalogue()[code.value].message for code in ErrorCode}
-
-
-def error_response(
-    status: int, error_code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """The API's error shape: every refusal of the mock is built here."""
-    body = {"errorCode": error_code, "errorMessage": message}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 # --- serving an operation ---------------------------------------------------------
@@ -81,25 +73,6 @@ def check_content_type(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(415, "UnsupportedMediaType", "Content-Type은 application/json이어야 합니다.")
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The whole body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "PayloadTooLarge", f"요청 본문은 {limit}바이트를 넘을 수 없습니다.")
 
 
 def operation_endpoint(
@@ -135,11 +108,6 @@ def operation_routes(operations: dict[tuple[str, str], Operation]) -> list[Route
 # --- exception handlers: every refusal in the API's error shape -----------------------
 
 
-async def api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.error_code, exc.message)
-
-
 async def auth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AuthError)
     message = AUTH_MESSAGES[exc.error_code]
@@ -147,28 +115,6 @@ async def auth_error(request: Request, exc: Exception) -> Response:
         message = f"{message} ({exc.message})"
     headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
     return error_response(AUTH_STATUS[exc.error_code], exc.error_code.value, message, headers)
-
-
-async def http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        message = f"{request.method} {request.url.path}는 지원하지 않는 메서드입니다."
-        return error_response(405, "MethodNotAllowed", message, dict(exc.headers or {}))
-    if exc.status_code == 404:
-        return error_response(404, "NotFound", f"경로를 찾을 수 없습니다: {request.url.path}")
-    return error_response(exc.status_code, "BadRequest", str(exc.detail))
-
-
-class NoAnswer(Response):
-    """A response that sends nothing: for a client that has gone away."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        return None
-
-
-async def client_gone(request: Request, exc: Exception) -> Response:
-    """The client left before its body arrived: nobody is left to answer."""
-    return NoAnswer()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

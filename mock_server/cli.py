@@ -11,6 +11,8 @@ from pathlib import Path
 import uvicorn
 
 from hmac_verifier import DEFAULT_MAX_PER_KEY
+from http_edge.protocol import BoundedHttpToolsProtocol
+from http_edge.serving import listen, port_number
 from mock_server.app import create_app
 from mock_server.fixtures import (
     DEFAULT_FIXTURES,
@@ -21,8 +23,6 @@ from mock_server.fixtures import (
     parse_api_key_option,
     read_api_keys_file,
 )
-from mock_server.protocol import BoundedHttpToolsProtocol
-from mock_server.serving import listen, port_number
 
 
 def _positive(text: str) -> int:
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mock_server",
         description="A stateful mock of the SOLAPI CRM Core API (both operations of openapi.yaml). "
-        "`python -m mock_server proxy --help`: the validating proxy.",
+        "`python -m validating_proxy --help`: the validating proxy.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the mock (``python -m mock_server proxy`` is :mod:`mock_server.proxy.cli`)."""
+    """Serve the mock (the validating proxy is ``python -m validating_proxy``)."""
     args = build_parser().parse_args(argv)
     try:
         fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mock_server.errors import ApiError
+from http_edge.errors import ApiError
 from mock_server.store import (
     ApiKey,
     DuplicateKey,

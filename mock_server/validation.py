@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from crm_contract import field_types
-from mock_server.errors import ApiError
+from http_edge.errors import ApiError
 from mock_server.spec import Operation
 
 

@@ -40,9 +40,9 @@ from typing import Any
 import httpx
 
 import crm_contract
+from http_edge.serving import serve_in_thread
 from mock_server.app import create_app
 from mock_server.fixtures import load_fixtures
-from mock_server.serving import serve_in_thread
 from partners.future_server import FUTURE_FIELD_TYPE, FUTURE_REASON, create_future_app
 from partners.generators import CONSUMERS, NODE_MODULES, PARTNERS_DIR, Generator
 

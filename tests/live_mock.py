@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from mock_server.proxy import create_proxy_app
-from mock_server.proxy.app import UVICORN_OPTIONS
-from mock_server.serving import free_port, serve_in_thread, wait_until_up
+from http_edge.serving import free_port, serve_in_thread, wait_until_up
 from mock_server.state import MockState
+from validating_proxy import create_proxy_app
+from validating_proxy.app import UVICORN_OPTIONS
 
 __all__ = ["RunningMock", "RunningProxy", "free_port", "mock_process", "serve", "serve_proxy"]
 

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
-    "crm_contract", "auth_plugin", "hmac_verifier", "mock_server", "contract_runner", "npm_tools", "publishing",
+    "crm_contract", "auth_plugin", "hmac_verifier", "http_edge", "validating_proxy", "mock_server", "contract_runner", "npm_tools", "publishing",
     "contract_diff", "generators", "partners", "tests", "bench",
 )  # fmt: skip
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -56,6 +56,8 @@ LAYERS = "The pipeline's layers: each imports only the layers below it"
     ("module", "statement", "contracts"),
     [
         ("mock_server/_violation.py", "import publishing.build_docs", {LAYERS}),
+        ("validating_proxy/_violation.py", "from mock_server import store", {LAYERS}),
+        ("mock_server/_violation.py", "import validating_proxy.report", {LAYERS}),
         ("contract_diff/_violation.py", "from mock_server import spec",
          {"The contract model, the contract diff and the npm tools import nothing of ours"}),
         ("auth_plugin/_violation.py", "import mock_server.store",

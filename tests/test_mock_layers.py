@@ -11,6 +11,7 @@ import pytest
 from starlette import responses
 
 from auth_plugin import sign_request
+from http_edge.responses import JSONResponse
 from mock_server.app import operation_routes
 from mock_server.fixtures import (
     DEMO_ENTITY_ID,
@@ -21,7 +22,6 @@ from mock_server.fixtures import (
     default_fixtures,
 )
 from mock_server.operations import api_error_for
-from mock_server.responses import JSONResponse
 from mock_server.spec import operation, operations
 from mock_server.store import (
     DuplicateKey,

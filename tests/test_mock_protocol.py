@@ -18,10 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from auth_plugin import sign_request
+from http_edge.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+from http_edge.serving import serve_in_thread
 from mock_server import create_app
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
-from mock_server.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
-from mock_server.serving import serve_in_thread
 from mock_server.spec import operation
 
 DELETE = operation("bulkDeleteRecords").path

@@ -16,7 +16,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 import crm_contract
-from mock_server.serving import serve_in_thread
+from http_edge.serving import serve_in_thread
 from partners.__main__ import main as partners_main
 from partners.future_server import (
     FUTURE_FIELD_TYPE,

@@ -13,10 +13,10 @@ import crm_contract
 from auth_plugin import ErrorCode
 from auth_plugin.signing import sign_request
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_OWNER_KEY, DEMO_OWNER_SECRET, DEMO_RECORD_ID
-from mock_server.proxy.authorization import AuthorizationChecker
-from mock_server.proxy.checks import RequestVerdict, check_request, check_response
-from mock_server.proxy.contract import load_contract
 from tests.spec_tables import response_example
+from validating_proxy.authorization import AuthorizationChecker
+from validating_proxy.checks import RequestVerdict, check_request, check_response
+from validating_proxy.contract import load_contract
 
 NOW = datetime(2026, 4, 23, 8, 20, tzinfo=UTC)
 DELETE = "/crm-core/v1/records/bulk/delete"

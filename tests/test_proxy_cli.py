@@ -1,4 +1,4 @@
-"""``python -m mock_server proxy``: the process a partner runs, its exit status and its summary."""
+"""``python -m validating_proxy``: the process a partner runs, its exit status and its summary."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from auth_plugin import sign_request
+from http_edge.serving import free_port, wait_until_up
 from mock_server.fixtures import DEMO_RECORD_ID
-from mock_server.proxy.cli import main
-from mock_server.serving import free_port, wait_until_up
 from tests.recording_server import Reply, recording_server
+from validating_proxy.cli import main
 
 KEY = "NCSPROXYCLIKEY01"
 SECRET = "proxy-cli-secret-51e0b2"
@@ -24,7 +24,7 @@ DELETE = "/crm-core/v1/records/bulk/delete"
 
 def start(arguments: list[str], port: int) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "proxy", "--port", str(port), *arguments],
+        [sys.executable, "-m", "validating_proxy", "--port", str(port), *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -143,4 +143,14 @@ def test_the_mock_cli_still_serves_without_a_subcommand() -> None:
     )
     assert finished.returncode == 0
     assert "--fixtures" in finished.stdout
-    assert "mock_server proxy --help" in finished.stdout
+    assert "validating_proxy --help" in finished.stdout
+
+
+def test_python_m_mock_server_proxy_still_runs_the_proxy_for_one_release() -> None:
+    """The old name (before the proxy was its own package) hands over to validating_proxy."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "mock_server", "proxy", "--help"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert finished.returncode == 0
+    assert finished.stdout.startswith("usage: python -m validating_proxy --upstream URL")

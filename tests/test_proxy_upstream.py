@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from auth_plugin import sign_request
+from http_edge.serving import free_port
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
-from mock_server.serving import free_port
 from tests.live_mock import RunningProxy, serve_proxy
 from tests.recording_server import RecordingServer, Reply, recording_server
 from tests.spec_tables import response_example

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.serving import free_port
+from http_edge.serving import free_port
 from tests.readme import KINDS, ROOT, Block, readme_blocks
 
 PORT_PATTERN = re.compile(r"(?<=127\.0\.0\.1:)(\d{4,5})\b|(?<=--port )(\d{4,5})\b")

@@ -1,4 +1,7 @@
-"""``python -m mock_server proxy --upstream URL``: the validating proxy on 127.0.0.1."""
+"""``python -m validating_proxy --upstream URL``: the validating proxy on 127.0.0.1.
+
+``python -m mock_server proxy`` runs it too, for one release (CHANGELOG 2.0.0).
+"""
 
 from __future__ import annotations
 
@@ -13,16 +16,16 @@ from types import FrameType
 
 import uvicorn
 
-from mock_server.protocol import BoundedHttpToolsProtocol
-from mock_server.proxy.app import (
+from http_edge.protocol import BoundedHttpToolsProtocol
+from http_edge.serving import listen, port_number
+from validating_proxy.app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_TIMEOUT,
     UVICORN_OPTIONS,
     create_proxy_app,
 )
-from mock_server.proxy.forwarding import upstream_url
-from mock_server.proxy.report import format_summary
-from mock_server.serving import listen, port_number
+from validating_proxy.forwarding import upstream_url
+from validating_proxy.report import format_summary
 
 DEFAULT_REPORT = Path("reports/proxy/violations.jsonl")
 
@@ -73,7 +76,7 @@ def _byte_count(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m mock_server proxy",
+        prog="python -m validating_proxy",
         description="Forward requests unchanged to UPSTREAM and check requests and responses "
         "against openapi.yaml; each violation is one JSON line in the report.",
     )

@@ -19,7 +19,7 @@ from jsonschema.protocols import Validator
 
 import crm_contract
 from crm_contract import resolve_ref
-from mock_server.proxy.schemas import request_validator, response_validator
+from validating_proxy.schemas import request_validator, response_validator
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from mock_server.proxy.violation import Violation
+from validating_proxy.violation import Violation
 
 #: Hop-by-hop headers (RFC 9110, section 7.6.1), never forwarded either way.
 HOP_BY_HOP = frozenset(

@@ -1,9 +1,9 @@
 """The checks of one exchange: the request as the client sent it, the response as the server gave it.
 
 Pure: bytes and header values in, :class:`Violation`\\ s out. The rules come
-from :class:`~mock_server.proxy.contract.Contract` (that is, from
+from :class:`~validating_proxy.contract.Contract` (that is, from
 openapi.yaml); JSON schemas are checked by openapi-schema-validator, the
-header by :class:`~mock_server.proxy.authorization.AuthorizationChecker`.
+header by :class:`~validating_proxy.authorization.AuthorizationChecker`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.protocols import Validator
 
-from mock_server.proxy.authorization import AuthorizationChecker
-from mock_server.proxy.contract import Contract, OperationContract, ResponseContract
-from mock_server.proxy.violation import Violation, json_pointer, shown
+from validating_proxy.authorization import AuthorizationChecker
+from validating_proxy.contract import Contract, OperationContract, ResponseContract
+from validating_proxy.violation import Violation, json_pointer, shown
 
 #: Violations of a request that the contract says the server must refuse.
 #: Skew and replay are not among them: they depend on the server's clock and

@@ -19,7 +19,7 @@ from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import SCHEME, check_salt, parse_date, parse_header
 from auth_plugin.signing import keyed_hmac, keyed_signature
 from hmac_verifier import WINDOW, ReplayCache
-from mock_server.proxy.violation import Violation
+from validating_proxy.violation import Violation
 
 GRAMMAR = f"{SCHEME} apiKey=<key>, date=<date>, salt=<salt>, signature=<signature>"
 #: What HmacAuth says a signature is: the lowercase hex of an HMAC-SHA256.

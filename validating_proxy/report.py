@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from mock_server.clock import isoformat_ms
-from mock_server.proxy.violation import Violation
+from auth_plugin.signing import new_date as isoformat_ms
+from validating_proxy.violation import Violation
 
 #: The operation name for a request that matched no operation of the spec.
 UNKNOWN_OPERATION = "(no operation)"

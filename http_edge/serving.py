@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from mock_server.protocol import BoundedHttpToolsProtocol
+from http_edge.protocol import BoundedHttpToolsProtocol
 
 
 def listen(host: str, port: int) -> socket.socket:

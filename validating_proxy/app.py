@@ -27,13 +27,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth_plugin.signing import utc_now
-from mock_server.app import api_error, client_gone, error_response, http_exception, read_body
-from mock_server.errors import ApiError
-from mock_server.proxy.authorization import AuthorizationChecker
-from mock_server.proxy.checks import check_request, check_response
-from mock_server.proxy.contract import Contract, load_contract
-from mock_server.proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
-from mock_server.proxy.report import UNKNOWN_OPERATION, Exchange, Report
+from http_edge.errors import ApiError
+from http_edge.handlers import api_error, client_gone, error_response, http_exception, read_body
+from validating_proxy.authorization import AuthorizationChecker
+from validating_proxy.checks import check_request, check_response
+from validating_proxy.contract import Contract, load_contract
+from validating_proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
+from validating_proxy.report import UNKNOWN_OPERATION, Exchange, Report
 
 #: The proxy's own paths; never forwarded.
 PROXY_PREFIX = "/_proxy/"

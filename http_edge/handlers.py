@@ -1,0 +1,80 @@
+"""What both servers (the mock, the validating proxy) answer at the HTTP edge, in the API's shape.
+
+Every refusal is ``{"errorCode": ..., "errorMessage": ...}`` (:func:`error_response`);
+bodies are read within a limit (:func:`read_body`); Starlette's own 404/405 and a
+client that left are handled here, once for both servers.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from http_edge.errors import ApiError
+from http_edge.responses import JSONResponse
+
+#: The largest request body either server reads (PayloadTooLarge beyond it).
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def error_response(
+    status: int, error_code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The API's error shape: every refusal of either server is built here.
+
+    >>> error_response(404, "NotFound", "no such path").body
+    b'{"errorCode":"NotFound","errorMessage":"no such path"}'
+    """
+    body = {"errorCode": error_code, "errorMessage": message}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "PayloadTooLarge", f"요청 본문은 {limit}바이트를 넘을 수 없습니다.")
+
+
+# --- exception handlers: every refusal in the API's error shape -----------------------
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.error_code, exc.message)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"{request.method} {request.url.path}는 지원하지 않는 메서드입니다."
+        return error_response(405, "MethodNotAllowed", message, dict(exc.headers or {}))
+    if exc.status_code == 404:
+        return error_response(404, "NotFound", f"경로를 찾을 수 없습니다: {request.url.path}")
+    return error_response(exc.status_code, "BadRequest", str(exc.detail))
+
+
+class NoAnswer(Response):
+    """A response that sends nothing: for a client that has gone away."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its body arrived: nobody is left to answer."""
+    return NoAnswer()
