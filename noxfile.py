@@ -215,7 +215,7 @@ def fresh_clone(session: nox.Session) -> None:
     """Both README commands in a fresh clone of HEAD with nothing beside it and a new HOME,
     as a new user runs them (CI runs this after the README's test command)."""
     _install_dev(session)
-    session.run("pytest", "tests/test_fresh_clone.py", "-m", "slow", *session.posargs)
+    session.run("pytest", "tests/e2e/test_fresh_clone.py", "-m", "slow", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -294,7 +294,7 @@ def build(session: nox.Session) -> None:
     _install_dev(session)
     session.install(NODEJS)
     session.run("python", "-m", "generators.build_client_wheel", str(ROOT / "dist"))
-    session.run("pytest", "tests/test_client_wheel.py", "-q")
+    session.run("pytest", "tests/clients/test_client_wheel.py", "-q")
     session.run("python", "-m", "generators.build_ts_package", "pack", str(ROOT / "dist"))
 
 

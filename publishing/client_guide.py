@@ -4,7 +4,7 @@ Rendered from ``templates/generate-a-client.md.j2`` with the generators' pinned
 versions, read from the files that pin them: ``partners/package-lock.json``
 (npm), ``partners/requirements.txt`` and the dev extra of ``pyproject.toml``
 (PyPI). The commands in it are the ones ``nox -s partners`` runs
-(``tests/test_docs_bundle.py`` holds the two to each other).
+(``tests/publishing/test_docs_bundle.py`` holds the two to each other).
 
 >>> section().splitlines()[0]
 '## Generate a client'

@@ -3,7 +3,7 @@
 Each sample signs its request (a fresh date and salt), sends an operation's
 request example to the production URL and prints the response body, then
 ``HTTP <status>``. The tests run every sample against the mock with only the
-base URL replaced (``tests/test_code_samples.py``).
+base URL replaced (``tests/publishing/test_code_samples.py``).
 
 >>> import crm_contract
 >>> spec = crm_contract.document()

@@ -5,8 +5,8 @@ that says how the tests run it::
 
     <!-- readme-test: KIND [expect=TEXT] -->
 
-KIND is ``fresh-clone`` (run by tests/test_fresh_clone.py in a new clone),
-``typescript`` (run by tests/test_typescript_client.py from the packed
+KIND is ``fresh-clone`` (run by tests/e2e/test_fresh_clone.py in a new clone),
+``typescript`` (run by tests/clients/test_typescript_client.py from the packed
 package, against a mock), ``background`` (a server, started and waited for),
 ``shell`` or ``python`` (run in order; the block's output must contain TEXT
 when given).

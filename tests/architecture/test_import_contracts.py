@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "crm_contract", "auth_plugin", "hmac_verifier", "http_edge", "validating_proxy", "mock_server", "contract_runner", "npm_tools", "publishing",
     "contract_diff", "generators", "partners", "tests", "bench",

@@ -42,7 +42,7 @@ from mock_server.fixtures import (
 )
 from publishing.code_samples import PRODUCTION, Language, render
 from tests.live_mock import RunningMock, RunningProxy, serve, serve_proxy
-from tests.test_code_samples import CASES, SPEC, STATUS_LINE, run_sample
+from tests.publishing.test_code_samples import CASES, SPEC, STATUS_LINE, run_sample
 
 SECOND_RECORD = "CRMRC1260423081530124REC11122234"
 UNKNOWN_RECORD = "CRMRC1260423081530999NOPE0000000"
@@ -143,7 +143,7 @@ def test_published_code_samples_through_the_proxy(
 def test_each_reference_page_sample_through_the_proxy(
     proxy: RunningProxy, tmp_path: Path, operation_id: str, language: str
 ) -> None:
-    from tests.test_seed_samples import run, sample  # reads ../shared/seeds (skips without it)
+    from tests.spec.test_seed_samples import run, sample  # reads ../shared/seeds (skips without it)
 
     output = run(language, sample(operation_id, language, proxy.url), tmp_path)
     assert "errorCode" not in output

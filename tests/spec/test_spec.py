@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from tests.environment import require_tool
 from tests.seed_pages import seed_facts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 
 

@@ -23,7 +23,7 @@ from publishing.code_samples import LANGUAGES, request_example_summaries, reques
 from tests.environment import require_tool
 
 SPEC = crm_contract.document()
-REPORTS = Path(__file__).resolve().parent.parent / "reports" / "docs"
+REPORTS = Path(__file__).resolve().parents[2] / "reports" / "docs"
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 # As the machine's own probe starts it: no background services calling home.
 CHROMIUM_ARGS = [

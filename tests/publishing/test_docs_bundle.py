@@ -17,7 +17,7 @@ from publishing import build_docs, client_guide
 from publishing.code_samples import LANGUAGES, render, request_examples
 
 SPEC = crm_contract.document()
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: A partner opens the page offline: Scalar plus the spec must stay light.
 MAX_PAGE_BYTES = 6 * 1024 * 1024
 

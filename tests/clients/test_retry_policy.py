@@ -13,7 +13,7 @@ from pathlib import Path
 import crm_contract
 from auth_plugin.client import RetryPolicy
 
-TS_CLIENT = Path(__file__).resolve().parent.parent / "typescript" / "src" / "client.ts"
+TS_CLIENT = Path(__file__).resolve().parents[2] / "typescript" / "src" / "client.ts"
 
 
 def typescript_defaults() -> dict[str, object]:

@@ -20,7 +20,7 @@ from npm_tools import NODE_MODULES, ensure_installed
 from publishing.release import changelog_section, source_date_epoch
 from tests.environment import require_tool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def build(source: Path, outdir: Path, epoch: int) -> list[Path]:

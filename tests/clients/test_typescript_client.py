@@ -22,11 +22,11 @@ import crm_contract
 from auth_plugin import compute_signature, sign_request
 from generators.build_ts_package import TS_DIR, pack, stage
 from mock_server.fixtures import DEMO_OWNER_KEY, DEMO_OWNER_SECRET
+from tests.auth.test_signing_vectors import VECTORS, openssl_signature
 from tests.environment import require_tool
 from tests.live_mock import free_port, mock_process
 from tests.readme import runnable_blocks
 from tests.spec_tables import worked_example
-from tests.test_signing_vectors import VECTORS, openssl_signature
 
 BUDGET_KEY, BUDGET_SECRET = "NCSBUDGETXXXXXXX", "budget-secret"
 #: Signed requests per key in the mock the client tests use: more than the

@@ -13,7 +13,7 @@ from contract_diff.cli import main
 from contract_diff.report import Version
 from contract_diff.sources import last_release, released_versions
 
-DRIFT = Path(__file__).parent / "data" / "drift"
+DRIFT = Path(__file__).resolve().parents[1] / "data" / "drift"
 
 
 def write_spec(path: Path, version: str, *, permanent_required: bool) -> Path:

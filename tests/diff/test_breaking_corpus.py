@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 
 from contract_diff.documents import compare_documents, resolve
 
-CORPUS_DIR = Path(__file__).parent / "data" / "breaking"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "breaking"
 BASE = yaml.safe_load((CORPUS_DIR / "base.yaml").read_text(encoding="utf-8"))
 CASES = yaml.safe_load((CORPUS_DIR / "corpus.yaml").read_text(encoding="utf-8"))
 
