@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import crm_contract
 from auth_plugin import sign_request
 from auth_plugin.client import create_client
 from http_edge.serving import free_port, wait_until_up
@@ -186,13 +187,13 @@ def measure_generate() -> None:
         bin_dir = Path(sys.executable).parent
         started = time.perf_counter()
         subprocess.run(
-            [str(bin_dir / "openapi-python-client"), "generate", "--path", str(ROOT / "openapi.yaml"),
+            [str(bin_dir / "openapi-python-client"), "generate", "--path", str(crm_contract.spec_path()),
              "--meta", "none", "--output-path", str(out / "crm_core_client"),
              "--config", str(ROOT / "generators" / "openapi-python-client.yaml")],
             check=True, capture_output=True,
         )  # fmt: skip
         subprocess.run(
-            [str(bin_dir / "datamodel-codegen"), "--input", str(ROOT / "openapi.yaml"),
+            [str(bin_dir / "datamodel-codegen"), "--input", str(crm_contract.spec_path()),
              "--output", str(out / "crm_core_models" / "__init__.py")],
             check=True, capture_output=True, cwd=ROOT,
         )  # fmt: skip

@@ -27,6 +27,7 @@ from xml.etree import ElementTree
 
 import httpx
 
+import crm_contract
 from contract_runner.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
 from http_edge.serving import serve_in_thread
 from mock_server import create_app
@@ -34,7 +35,7 @@ from mock_server.fixtures import load_fixtures
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SPEC = ROOT / "openapi.yaml"
+SPEC = crm_contract.spec_path()
 CONTRACT_FIXTURES = HERE / "fixtures.yaml"
 CONTRACT_KEY, CONTRACT_SECRET = "NCSCONTRACTOWNER", "contract-owner-secret"
 CONTRACT_ENTITY = "CRMET1260423081530123XYZ11122233"

@@ -47,7 +47,7 @@ def generate_schema(target: Path = SCHEMA) -> Path:
         output = Path(scratch) / "schema.ts"
         # --default-non-nullable false: a field with a default (permanent,
         # isMasked) stays optional in requests.
-        _run([str(node_modules / ".bin" / "openapi-typescript"), str(ROOT / "openapi.yaml"),
+        _run([str(node_modules / ".bin" / "openapi-typescript"), str(crm_contract.spec_path()),
               "--output", str(output), "--default-non-nullable", "false"], ROOT)  # fmt: skip
         target.write_text(GENERATED_HEADER + output.read_text(encoding="utf-8"), encoding="utf-8")
     return target

@@ -11,6 +11,7 @@ from dataclasses import replace
 from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
+import crm_contract
 from npm_tools import NpmToolsError, ensure_installed
 from partners.generators import GENERATORS, PARTNERS_DIR, installed_version
 from partners.matrix import ROOT, STEPS, SpecFile, run_matrix, servers, table
@@ -74,7 +75,7 @@ def published_files(work: Path) -> list[SpecFile]:
     (written by :func:`publishing.build_docs.build` into ``work/docs``)."""
     docs = work / "docs"
     return [
-        SpecFile("openapi.yaml", ROOT / "openapi.yaml"),
+        SpecFile("openapi.yaml", crm_contract.spec_path()),
         SpecFile("docs/openapi.with-refs.yaml", docs / "openapi.with-refs.yaml"),
         SpecFile("docs/openapi.json", docs / "openapi.json", dereferenced=True),
     ]

@@ -11,23 +11,22 @@ from typing import Any
 
 import crm_core_models
 import pytest
-import yaml
 from jsonschema.exceptions import ValidationError as SchemaError
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from pydantic import TypeAdapter, ValidationError
 
+import crm_contract
 from tests.environment import require_tool
 from tests.seed_pages import seed_facts
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = ROOT / "openapi.yaml"
+SPEC_PATH = crm_contract.spec_path()
 
 
 @cache
 def spec() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return document
+    return crm_contract.document()
 
 
 def wire_model(schema_name: str) -> TypeAdapter[Any]:
