@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from http_edge.errors import ApiError
-from http_edge.responses import JSONResponse
+from http_edge.responses import error_body
 
 #: The largest request body either server reads (PayloadTooLarge beyond it).
 MAX_BODY_BYTES = 1024 * 1024
@@ -21,14 +21,13 @@ MAX_BODY_BYTES = 1024 * 1024
 
 def error_response(
     status: int, error_code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
+) -> Response:
     """The API's error shape: every refusal of either server is built here.
 
     >>> error_response(404, "NotFound", "no such path").body
     b'{"errorCode":"NotFound","errorMessage":"no such path"}'
     """
-    body = {"errorCode": error_code, "errorMessage": message}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return Response(error_body(error_code, message), status, headers, media_type="application/json")
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:

@@ -20,11 +20,12 @@ bench/README.md). Everything else is uvicorn's.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from http_edge.responses import error_body
 
 #: The most bytes a request line plus its headers may take (documented in the README).
 MAX_HEAD_BYTES = 64 * 1024
@@ -121,7 +122,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, error_code: str, message: str) -> None:
         self._stop_head_timer()
-        body = json.dumps({"errorCode": error_code, "errorMessage": message}).encode()
+        body = error_body(error_code, message)
         reason = _REASONS[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"

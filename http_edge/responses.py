@@ -22,3 +22,12 @@ class JSONResponse(responses.JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return pydantic_core.to_json(content)
+
+
+def error_body(error_code: str, message: str) -> bytes:
+    """The API's error shape as bytes: the same for an app's answer and the protocol's refusals.
+
+    >>> error_body("BadRequest", "잘못된 요청").decode()
+    '{"errorCode":"BadRequest","errorMessage":"잘못된 요청"}'
+    """
+    return pydantic_core.to_json({"errorCode": error_code, "errorMessage": message})

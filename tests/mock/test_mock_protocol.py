@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from auth_plugin import sign_request
+from http_edge.handlers import error_response
 from http_edge.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 from http_edge.serving import serve_in_thread
 from mock_server import create_app
@@ -296,3 +297,17 @@ def test_a_refusal_is_sent_before_the_connection_closes() -> None:
     sent = b"".join(data for kind, data in calls if kind != "close")
     assert sent.startswith(b"HTTP/1.1 431 ")
     assert json.loads(sent.partition(b"\r\n\r\n")[2])["errorCode"] == "RequestHeaderFieldsTooLarge"
+
+
+def test_the_protocols_refusal_and_the_apps_error_have_the_same_bytes(live_mock: str) -> None:
+    """One error shape at the edge: a refusal before the app is rendered as the app renders one."""
+    sock = connect(live_mock)
+    sock.sendall(b"GARBAGE\r\n\r\n")
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    sock.close()
+    body = data.partition(b"\r\n\r\n")[2]
+    message = json.loads(body)["errorMessage"]
+    assert body == error_response(400, "BadRequest", message).body
+    assert "\\u" not in body.decode()  # UTF-8, as every answer of the app
