@@ -9,6 +9,19 @@ budget per key. ``python -m hmac_verifier verify`` debugs a header offline.
 """
 
 from hmac_verifier.replay_cache import DEFAULT_MAX_PER_KEY, WINDOW, ReplayCache
-from hmac_verifier.verification import VerifiedRequest, Verifier
+from hmac_verifier.verification import (
+    VerifiedRequest,
+    Verifier,
+    outside_window,
+    signature_matches,
+)
 
-__all__ = ["DEFAULT_MAX_PER_KEY", "WINDOW", "ReplayCache", "VerifiedRequest", "Verifier"]
+__all__ = [
+    "DEFAULT_MAX_PER_KEY",
+    "WINDOW",
+    "ReplayCache",
+    "VerifiedRequest",
+    "Verifier",
+    "outside_window",
+    "signature_matches",
+]

@@ -8,13 +8,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auth_plugin.errors import AuthError, ErrorCode
-from auth_plugin.header import check_salt, parse_date, parse_header
+from auth_plugin.header import AuthorizationHeader, check_salt, parse_date, parse_header
 from auth_plugin.signing import Clock, keyed_hmac, keyed_signature, utc_now
 from hmac_verifier.replay_cache import WINDOW, ReplayCache
 
 _MAX_KEYED = 1024
 
 SecretLookup = Callable[[str], str | None]
+
+
+def signature_matches(keyed: hmac.HMAC, header: AuthorizationHeader) -> bool:
+    """Whether ``header``'s signature is the HMAC-SHA256 of its date + salt under ``keyed``
+    (compared in constant time; the server's check, also the validating proxy's).
+
+    >>> from auth_plugin.signing import sign_request
+    >>> header = parse_header(sign_request("NCSXXXXXXXXXXXXX", "YOUR_API_SECRET"))
+    >>> signature_matches(keyed_hmac("YOUR_API_SECRET"), header)
+    True
+    """
+    expected = keyed_signature(keyed, header.date, header.salt)
+    return hmac.compare_digest(expected.encode(), header.signature.encode("utf-8", "replace"))
+
+
+def outside_window(signed_at: datetime, now: datetime, window: timedelta = WINDOW) -> bool:
+    """Whether a date is further from ``now`` than the window allows (RequestTimeTooSkewed).
+
+    >>> from datetime import UTC
+    >>> outside_window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 16, tzinfo=UTC))
+    True
+    """
+    return abs(now - signed_at) > window
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +85,7 @@ class Verifier:
     def __repr__(self) -> str:
         return f"Verifier(window={self._window}, replay_cache={len(self._replay_cache)} entries)"
 
-    def _signature(self, secret: str, date: str, salt: str) -> str:
+    def _keyed_for(self, secret: str) -> hmac.HMAC:
         # Keying is most of a signature's cost: keep one keyed HMAC per secret
         # and copy it. Bounded: a server has few secrets.
         keyed = self._keyed.get(secret)
@@ -70,7 +93,7 @@ class Verifier:
             if len(self._keyed) >= _MAX_KEYED:
                 self._keyed.clear()
             keyed = self._keyed[secret] = keyed_hmac(secret)
-        return keyed_signature(keyed, date, salt)
+        return keyed
 
     def verify(self, header_value: str | None) -> VerifiedRequest:
         """Verify one header value; raise :class:`AuthError` to refuse it."""
@@ -80,14 +103,13 @@ class Verifier:
         secret = self._lookup_secret(header.api_key)
         if secret is None:
             raise AuthError(ErrorCode.INVALID_API_KEY, "unknown API key")
-        expected = self._signature(secret, header.date, header.salt)
-        if not hmac.compare_digest(expected.encode(), header.signature.encode("utf-8", "replace")):
+        if not signature_matches(self._keyed_for(secret), header):
             raise AuthError(
                 ErrorCode.SIGNATURE_DOES_NOT_MATCH,
                 "signature is not the lowercase hex HMAC-SHA256 of date + salt",
             )
         now = self._clock()
-        if abs(now - signed_at) > self._window:
+        if outside_window(signed_at, now, self._window):
             raise AuthError(
                 ErrorCode.REQUEST_TIME_TOO_SKEWED,
                 f"date is more than {int(self._window.total_seconds() // 60)} minutes "

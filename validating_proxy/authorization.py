@@ -1,8 +1,9 @@
 """Checks of a request's ``Authorization`` header, with or without the API secret.
 
 The grammar, the salt and the date are checked with the same functions the
-mock's verifier uses (:mod:`auth_plugin.header`); the date against the
-proxy's clock (the window of openapi.yaml's HmacAuth); a signature seen
+mock's verifier uses (:mod:`auth_plugin.header`), the window and the
+signature with the verifier's own (:func:`hmac_verifier.outside_window`,
+:func:`hmac_verifier.signature_matches`), against the proxy's clock; a signature seen
 before within the window is a replay. The signature itself is checked only
 for API keys whose secret the operator gave the proxy. No violation carries
 the header's value, the signature or a secret.
@@ -10,15 +11,14 @@ the header's value, the signature or a secret.
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from auth_plugin.errors import AuthError, ErrorCode
 from auth_plugin.header import SCHEME, check_salt, parse_date, parse_header
-from auth_plugin.signing import keyed_hmac, keyed_signature
-from hmac_verifier import WINDOW, ReplayCache
+from auth_plugin.signing import keyed_hmac
+from hmac_verifier import WINDOW, ReplayCache, outside_window, signature_matches
 from validating_proxy.violation import Violation
 
 GRAMMAR = f"{SCHEME} apiKey=<key>, date=<date>, salt=<salt>, signature=<signature>"
@@ -87,7 +87,7 @@ class AuthorizationChecker:
             return problems
         now = self._clock()
         skew = abs((now - signed_at).total_seconds())
-        if skew > WINDOW.total_seconds():
+        if outside_window(signed_at, now):
             problems.append(
                 _violation(
                     "skew",
@@ -106,19 +106,15 @@ class AuthorizationChecker:
                     "the signature is not a lowercase hex HMAC-SHA256",
                 )
             )
-        elif keyed is not None:
-            expected = keyed_signature(keyed, header.date, header.salt)
-            if not hmac.compare_digest(
-                expected.encode(), header.signature.encode("utf-8", "replace")
-            ):
-                problems.append(
-                    _violation(
-                        "signature",
-                        f"HMAC-SHA256 of date + salt keyed by the secret given for {header.api_key}",
-                        "a different signature",
-                        "the signature does not match the secret given to the proxy",
-                    )
+        elif keyed is not None and not signature_matches(keyed, header):
+            problems.append(
+                _violation(
+                    "signature",
+                    f"HMAC-SHA256 of date + salt keyed by the secret given for {header.api_key}",
+                    "a different signature",
+                    "the signature does not match the secret given to the proxy",
                 )
+            )
         if not problems:
             try:
                 self._seen.remember(
