@@ -1,0 +1,1 @@
+"""The tests, by package (tests/mock, tests/proxy, ...); shared helpers at this level."""
