@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+import crm_contract
 from contract_diff.documents import compare_documents, operations, resolve
 from contract_diff.report import DRIFT_HEADINGS, Version, markdown, verdict
-from contract_diff.sources import SPEC, SourceError, last_release, load
+from contract_diff.sources import SourceError, last_release, load
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,11 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     breaking = commands.add_parser("breaking", help="classify changes since the last release")
     breaking.add_argument("--base", help="file, URL or git revision (default: releases/ newest)")
     breaking.add_argument(
-        "--spec", default=str(SPEC), help="the new contract (default openapi.yaml)"
+        "--spec", help="the new contract (default: openapi.yaml, through crm_contract)"
     )
     drift = commands.add_parser("drift", help="compare our operations with SOLAPI's document")
     drift.add_argument("vendor", help="file or URL of SOLAPI's OpenAPI document")
-    drift.add_argument("--spec", default=str(SPEC), help="our contract (default openapi.yaml)")
+    drift.add_argument("--spec", help="our contract (default: openapi.yaml, through crm_contract)")
     return parser
 
 
@@ -54,9 +55,17 @@ def with_server_prefix(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "paths": paths}
 
 
-def run_breaking(base_source: str | None, spec_source: str) -> int:
+def ours(spec_source: str | None) -> tuple[dict[str, Any], str]:
+    """Our contract: ``spec_source`` when given, else the contract model's document; and its name."""
+    if spec_source is None:
+        return crm_contract.document(), str(crm_contract.spec_path())
+    return load(spec_source), spec_source
+
+
+def run_breaking(base_source: str | None, spec_source: str | None) -> int:
     base_path = base_source or str(last_release())
-    base, new = load(base_path), load(spec_source)
+    base = load(base_path)
+    new, _ = ours(spec_source)
     changes = compare_documents(resolve(base), resolve(new))
     base_version = Version.parse(base["info"]["version"])
     new_version = Version.parse(new["info"]["version"])
@@ -66,14 +75,15 @@ def run_breaking(base_source: str | None, spec_source: str) -> int:
     return 0 if allowed else 1
 
 
-def run_drift(vendor_source: str, spec_source: str) -> int:
-    ours = resolve(with_server_prefix(load(spec_source)))
+def run_drift(vendor_source: str, spec_source: str | None) -> int:
+    document, name = ours(spec_source)
+    contract = resolve(with_server_prefix(document))
     vendor = resolve(with_server_prefix(load(vendor_source)))
-    changes = compare_documents(vendor, ours, only=set(operations(ours)))
-    title = f"Our operations, from {vendor_source} to {spec_source}"
+    changes = compare_documents(vendor, contract, only=set(operations(contract)))
+    title = f"Our operations, from {vendor_source} to {name}"
     print(markdown(changes, title, DRIFT_HEADINGS))
     if changes:
-        print(f"drift: {len(changes)} difference(s) on our {len(operations(ours))} operations")
+        print(f"drift: {len(changes)} difference(s) on our {len(operations(contract))} operations")
         return 1
     print("no drift: the vendor's document agrees with ours on our operations")
     return 0

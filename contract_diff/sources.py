@@ -13,7 +13,6 @@ import yaml
 from contract_diff.report import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi.yaml"
 #: Snapshots of every released contract, ``openapi-<version>.yaml``: the default base.
 RELEASES = ROOT / "releases"
 
