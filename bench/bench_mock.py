@@ -33,7 +33,7 @@ import yaml
 
 from auth_plugin import HmacAuth
 from bench.bench_client import canned_server
-from http_edge.serving import free_port, wait_until_up
+from http_edge.serving import free_port, serve_process, wait_until_up
 from mock_server.fixtures import DEMO_ENTITY_ID
 from mock_server.spec import operation
 
@@ -214,21 +214,15 @@ def mock_process(records: int, source: Path | None = None) -> Iterator[tuple[str
         fixtures = Path(scratch) / "fixtures.yaml"
         fixtures.write_text(yaml.safe_dump(bench_fixture_document(records)), encoding="utf-8")
         port = free_port()
-        process = subprocess.Popen(
+        url = f"http://127.0.0.1:{port}"
+        with serve_process(
             [sys.executable, "-m", "mock_server", "--port", str(port), "--quiet",
              "--fixtures", str(fixtures)],
-            stdout=subprocess.DEVNULL,
+            url,
             cwd=source,
             env=None if source is None else {**os.environ, "PYTHONPATH": str(source)},
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_until_up(url, 60):
-                raise RuntimeError("the mock did not start")
+        ) as process:  # fmt: skip
             yield url, process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 @contextmanager

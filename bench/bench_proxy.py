@@ -12,7 +12,6 @@ through-proxy throughput includes the proxy's CPU taken from the mock.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from bench.bench_mock import LOADS, alternate_rounds, load_generator, mock_process
-from http_edge.serving import free_port, wait_until_up
+from http_edge.serving import free_port, serve_process
 
 
 @contextmanager
@@ -30,19 +29,13 @@ def proxy_process(upstream: str) -> Iterator[str]:
     """``python -m validating_proxy`` in front of ``upstream``; yields its URL."""
     with tempfile.TemporaryDirectory() as scratch:
         port = free_port()
-        process = subprocess.Popen(
+        url = f"http://127.0.0.1:{port}"
+        with serve_process(
             [sys.executable, "-m", "validating_proxy", "--upstream", upstream,
              "--port", str(port), "--quiet", "--report", str(Path(scratch) / "violations.jsonl")],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_until_up(f"{url}/_proxy/summary", 60):
-                raise RuntimeError("the proxy did not start")
+            f"{url}/_proxy/summary",
+        ):  # fmt: skip
             yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def main() -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -110,3 +112,37 @@ def serve_in_thread(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_process(
+    command: list[str],
+    probe_url: str,
+    *,
+    timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (a server of ours) until the block ends, once ``probe_url`` answers.
+
+    The one way the tests and benchmarks start a server in a process of its own and wait for
+    it: its output is discarded; it is stopped (SIGTERM, then SIGKILL after 10 s) whatever
+    happened in the block, and ``RuntimeError`` names the command if it never answers.
+    """
+    # Our own servers' command lines, made by the caller (tests, benchmarks).
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd
+    )
+    try:
+        if not wait_until_up(probe_url, timeout):
+            raise RuntimeError(
+                f"{' '.join(command)} did not answer at {probe_url} in {timeout:g} s"
+            )
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from http_edge.serving import free_port, serve_in_thread, wait_until_up
+from http_edge.serving import free_port, serve_in_thread, serve_process
 from mock_server.state import MockState
 from validating_proxy import create_proxy_app
 from validating_proxy.app import UVICORN_OPTIONS
@@ -73,16 +73,7 @@ def serve_proxy(upstream: str, report_path: Path, **options: Any) -> Iterator[Ru
 
 @contextmanager
 def mock_process(command: list[str], port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``command`` (a mock serving on ``port``); yield its URL and process once it answers.
-
-    The process is killed when the block ends, whatever happened to it.
-    """
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Run ``command`` (a mock serving on ``port``); yield its URL and process once it answers."""
     url = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(url, 30):
-            raise RuntimeError(f"the mock did not start: {command}")
+    with serve_process(command, url, timeout=30) as process:
         yield url, process
-    finally:
-        process.kill()
-        process.wait()
