@@ -5,7 +5,7 @@ Everything else about the contract comes from :mod:`crm_contract`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
@@ -19,17 +19,11 @@ ROLE_RANK = {"MEMBER": 1, "OWNER": 2}
 
 
 @dataclass(frozen=True)
-class Operation:
-    """One operation of the spec, as the mock serves it."""
+class Operation(crm_contract.Operation):
+    """One operation of the spec, as the mock serves it: the contract's, with its body model."""
 
-    operation_id: str
-    method: str
-    path: str
-    required_role: str
     #: Validates the body: a generated model, or a type alias (the oneOf body).
     body: TypeAdapter[Any]
-    unique_item_fields: tuple[str, ...]
-    success_status: int
 
 
 @cache
@@ -37,13 +31,8 @@ def operations() -> dict[tuple[str, str], Operation]:
     """Every operation keyed by (METHOD, path), with the generated model that validates its body."""
     return {
         key: Operation(
-            operation_id=served.operation_id,
-            method=served.method,
-            path=served.path,
-            required_role=served.required_role,
+            **{field.name: getattr(served, field.name) for field in fields(served)},
             body=TypeAdapter(getattr(crm_core_models, served.request_schema)),
-            unique_item_fields=served.unique_item_fields,
-            success_status=served.success_status,
         )
         for key, served in crm_contract.operations().items()
     }
