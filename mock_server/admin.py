@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from http_edge.errors import ApiError
+from http_edge.handlers import read_body
 from http_edge.responses import JSONResponse
 from mock_server.clock import isoformat_ms
 from mock_server.state import MockState
@@ -25,6 +26,8 @@ from mock_server.store import EntityView, PropertyView, RecordView
 MAX_LIST_LIMIT = 10_000
 MAX_OFFSET = 2**31 - 1
 MAX_CLOCK_ADVANCE = timedelta(days=36_500)
+#: An admin request's body (a clock advance is a few bytes): larger is 413 PayloadTooLarge.
+MAX_ADMIN_BODY_BYTES = 64 * 1024
 
 
 def as_json(view: RecordView | PropertyView | EntityView) -> dict[str, Any]:
@@ -58,7 +61,7 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    raw = await read_body(request, MAX_ADMIN_BODY_BYTES)
     if not raw.strip():
         return {}
     try:
@@ -180,7 +183,15 @@ def _clock_advance(body: dict[str, Any]) -> timedelta:
 async def admin_clock_advance(request: Request) -> Response:
     mock: MockState = request.app.state.mock
     delta = _clock_advance(await _json_object(request))
-    now = mock.clock.advance(delta)
+    try:
+        now = mock.clock.advance(delta, limit=MAX_CLOCK_ADVANCE)
+    except OverflowError:
+        raise ApiError(
+            400,
+            "ValidationError",
+            f"시계는 처음부터 합계 {MAX_CLOCK_ADVANCE.days}일까지만 앞당길 수 있습니다 (range); "
+            "POST /_mock/reset으로 되돌리세요",
+        ) from None
     return JSONResponse({"now": isoformat_ms(now), "purged": mock.purge()})
 
 

@@ -39,12 +39,29 @@ class MockClock:
             self._offset = timedelta(0)
         return self.now()
 
-    def advance(self, delta: timedelta) -> datetime:
-        """Move the clock forward (never backward) and return the new time."""
+    def advance(self, delta: timedelta, *, limit: timedelta | None = None) -> datetime:
+        """Move the clock forward (never backward) and return the new time.
+
+        ``limit`` bounds the whole offset since the start (or the last rewind): an advance
+        past it raises ``OverflowError`` and changes nothing, so that many small advances
+        cannot carry the dates out of what a ``datetime`` holds.
+
+        >>> clock = MockClock(start=datetime(2026, 4, 23, tzinfo=UTC), frozen=True)
+        >>> clock.advance(timedelta(days=2), limit=timedelta(days=3)).day
+        25
+        >>> clock.advance(timedelta(days=2), limit=timedelta(days=3))
+        Traceback (most recent call last):
+        OverflowError: the clock would move 4 days, 0:00:00 past its start (at most 3 days, 0:00:00)
+        """
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._offset += delta
+            offset = self._offset + delta
+            if limit is not None and offset > limit:
+                raise OverflowError(
+                    f"the clock would move {offset} past its start (at most {limit})"
+                )
+            self._offset = offset
         return self.now()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -274,11 +275,25 @@ class _Transaction:
             self._lock.release()
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600): it holds API secrets.
+
+    SQLite gives its WAL and shared-memory files the database file's mode. An existing file
+    keeps the mode its owner gave it.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
 class RecordStore:
     """All state of the mock: workspaces, keys, entities, properties, records."""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
         self.path = str(path)
+        if self.path != ":memory:":
+            _create_private(Path(self.path))
         self._connection = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )

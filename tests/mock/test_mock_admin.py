@@ -58,7 +58,8 @@ def test_limit_bounds_are_inclusive(mock: RunningMock) -> None:
     [
         (b'{"days":14,}', "BadRequest"),
         (b"{", "BadRequest"),
-        (b"[" * 100_000 + b"]" * 100_000, "BadRequest"),
+        # Nested deeper than the parser recurses, within the 64 KiB an admin body may have.
+        (b"[" * 30_000 + b"]" * 30_000, "BadRequest"),
         (b"[14]", "ValidationError"),
         (b'{"days":"14"}', "ValidationError"),
         (b'{"days":true}', "ValidationError"),
@@ -104,3 +105,42 @@ def test_reset_also_brings_the_data_clock_back() -> None:
         assert reset["now"] == "2026-04-23T00:00:00.000Z"
         assert httpx.get(f"{mock.url}/_mock/clock").json()["now"] == reset["now"]
     assert clock.now() - datetime(2026, 4, 23, tzinfo=UTC) == timedelta(0)
+
+
+def test_many_small_clock_advances_cannot_carry_the_dates_out_of_range(mock: RunningMock) -> None:
+    """Each advance under the per-request cap, in all past it: 400, the clock unchanged, no 500."""
+    first = httpx.post(f"{mock.url}/_mock/clock/advance", json={"days": 36_000}, timeout=30)
+    assert first.status_code == 200
+    before = httpx.get(f"{mock.url}/_mock/clock").json()["now"]
+    refused = None
+    for _ in range(3_000):  # a year of dates past the limit, in 1-day steps, stops at once
+        answer = httpx.post(f"{mock.url}/_mock/clock/advance", json={"days": 1}, timeout=30)
+        if answer.status_code != 200:
+            refused = answer
+            break
+    assert refused is not None
+    assert refused.status_code == 400
+    assert refused.json()["errorCode"] == "ValidationError"
+    assert "POST /_mock/reset" in refused.json()["errorMessage"]
+    # 500 one-day steps were taken (36,000 + 500 = the 36,500-day limit); the refused one
+    # moved nothing.
+    moved = datetime.fromisoformat(httpx.get(f"{mock.url}/_mock/clock").json()["now"]) - (
+        datetime.fromisoformat(before)
+    )
+    assert timedelta(days=500) <= moved < timedelta(days=500, minutes=1)
+    assert httpx.get(f"{mock.url}/_mock/stats").status_code == 200  # still serving, no 500
+    assert httpx.post(f"{mock.url}/_mock/reset").status_code == 200
+    assert httpx.post(f"{mock.url}/_mock/clock/advance", json={"days": 1}).status_code == 200
+
+
+def test_an_admin_body_over_64_kib_is_refused_with_413(mock: RunningMock) -> None:
+    before = httpx.get(f"{mock.url}/_mock/clock").json()["now"]
+    padding = " " * (64 * 1024)
+    refused = httpx.post(
+        f"{mock.url}/_mock/clock/advance", content=f'{{"days": 1}}{padding}'.encode(), timeout=30
+    )
+    assert refused.status_code == 413
+    assert refused.json()["errorCode"] == "PayloadTooLarge"
+    assert httpx.get(f"{mock.url}/_mock/clock").json()["now"][:16] == before[:16]
+    small = httpx.post(f"{mock.url}/_mock/clock/advance", content=b'{"days": 0}')
+    assert small.status_code == 200
