@@ -7,10 +7,12 @@ client that left are handled here, once for both servers.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from http_edge.errors import ApiError
 from http_edge.responses import error_body
@@ -77,3 +79,39 @@ class NoAnswer(Response):
 async def client_gone(request: Request, exc: Exception) -> Response:
     """The client left before its body arrived: nobody is left to answer."""
     return NoAnswer()
+
+
+class AnswerFaults:
+    """Answers an unhandled exception in the error shape and keeps the connection usable.
+
+    Starlette's outermost middleware answers a fault through the ``Exception`` handler and then
+    raises it again, and uvicorn closes the connection on an error raised by the app: a client
+    that reuses the connection gets "Server disconnected without sending a response". Placed
+    inside it (as a user middleware), this answers with ``handler`` and returns normally. A
+    fault after the response has started cannot be answered: it is raised again.
+    """
+
+    def __init__(
+        self, app: ASGIApp, handler: Callable[[Request, Exception], Awaitable[Response]]
+    ) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as fault:
+            if started:
+                raise
+            response = await self.handler(Request(scope, receive), fault)
+            await response(scope, receive, send)

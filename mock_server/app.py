@@ -26,7 +26,14 @@ from auth_plugin import AuthError, ErrorCode
 from auth_plugin.signing import Clock, utc_now
 from hmac_verifier import DEFAULT_MAX_PER_KEY, ReplayCache, Verifier
 from http_edge.errors import ApiError
-from http_edge.handlers import api_error, client_gone, error_response, http_exception, read_body
+from http_edge.handlers import (
+    AnswerFaults,
+    api_error,
+    client_gone,
+    error_response,
+    http_exception,
+    read_body,
+)
 from http_edge.responses import JSONResponse
 from mock_server.admin import ADMIN_ROUTES
 from mock_server.clock import MockClock
@@ -212,6 +219,8 @@ def create_app(
     )
     # Only the operations' exact paths exist: no 307 to add or drop a trailing slash.
     app.router.redirect_slashes = False
+    # Inside the request log (added later, so outside it): a fault is answered and logged.
+    app.add_middleware(AnswerFaults, handler=server_error)
     app.add_middleware(RequestLogMiddleware)
     app.state.mock = mock
     return app

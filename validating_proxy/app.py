@@ -28,7 +28,14 @@ from starlette.routing import Route
 
 from auth_plugin.signing import utc_now
 from http_edge.errors import ApiError
-from http_edge.handlers import api_error, client_gone, error_response, http_exception, read_body
+from http_edge.handlers import (
+    AnswerFaults,
+    api_error,
+    client_gone,
+    error_response,
+    http_exception,
+    read_body,
+)
 from validating_proxy.authorization import AuthorizationChecker
 from validating_proxy.checks import check_request, check_response
 from validating_proxy.contract import Contract, load_contract
@@ -231,5 +238,6 @@ def create_proxy_app(
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
+    app.add_middleware(AnswerFaults, handler=proxy_fault)
     app.state.proxy = state
     return app

@@ -311,3 +311,60 @@ def test_the_protocols_refusal_and_the_apps_error_have_the_same_bytes(live_mock:
     message = json.loads(body)["errorMessage"]
     assert body == error_response(400, "BadRequest", message).body
     assert "\\u" not in body.decode()  # UTF-8, as every answer of the app
+
+
+# --- a fault keeps the connection ------------------------------------------------------
+
+
+def read_one_response(sock: socket.socket) -> tuple[int, bytes, bytes]:
+    """One response off a kept-alive connection: status, head, body (by Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(
+        line.split(b":", 1)[1] for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    ))  # fmt: skip
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed in the body")
+        body += chunk
+    return int(head.split()[1]), head, body
+
+
+def test_a_fault_is_answered_500_and_the_connection_serves_the_next_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client reusing its connection after a 500 gets its next answer, not a closed socket."""
+    from mock_server import operations
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a fault inside the mock")
+
+    monkeypatch.setitem(operations.HANDLERS, "bulkDeleteRecords", broken)
+    body = b'{"recordIds": ["CRMRC1260423081530123REC11122233"]}'
+    with serve_in_thread(create_app()) as url:
+        sock = connect(url)
+        try:
+            for expected in (500, 500, 200):
+                if expected == 500:
+                    header = sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET)
+                    request = (
+                        f"POST {DELETE} HTTP/1.1\r\nHost: x\r\nAuthorization: {header}\r\n"
+                        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                    ).encode() + body
+                else:
+                    request = b"GET /_mock/clock HTTP/1.1\r\nHost: x\r\n\r\n"
+                sock.sendall(request)
+                status, head, answer = read_one_response(sock)
+                assert status == expected
+                assert b"connection: close" not in head.lower()
+                if status == 500:
+                    assert json.loads(answer)["errorCode"] == "InternalServerError"
+        finally:
+            sock.close()
