@@ -7,6 +7,7 @@ client that left are handled here, once for both servers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
@@ -19,6 +20,8 @@ from http_edge.responses import error_body
 
 #: The largest request body either server reads (PayloadTooLarge beyond it).
 MAX_BODY_BYTES = 1024 * 1024
+#: How long a request's body may take to arrive once its head has (RequestTimeout beyond it).
+BODY_TIMEOUT_SECONDS = 10.0
 
 
 def error_response(
@@ -32,18 +35,29 @@ def error_response(
     return Response(error_body(error_code, message), status, headers, media_type="application/json")
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The whole body, refused with 413 as soon as it passes ``limit`` bytes."""
+async def read_body(
+    request: Request, limit: int = MAX_BODY_BYTES, *, timeout: float | None = None
+) -> bytes:
+    """The whole body, refused with 413 as soon as it passes ``limit`` bytes, and with 408
+    when it has not all arrived ``timeout`` seconds (default :data:`BODY_TIMEOUT_SECONDS`)
+    after the server started reading it."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    seconds = BODY_TIMEOUT_SECONDS if timeout is None else timeout
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(
+            408, "RequestTimeout", f"요청 본문이 {seconds:g}초 안에 도착하지 않았습니다."
+        ) from None
     return b"".join(chunks)
 
 

@@ -85,6 +85,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         in_data = len(data) if end < 0 else end + len(_END_OF_HEAD) - len(self._tail)
         return before + in_data > self.max_head_bytes
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # A chunked body's trailer fields come through here too, after the head: they are
+        # never headers of the request (whether one counted would depend on how TCP split
+        # the stream, and an Authorization trailer could stand in for the real header).
+        if self._in_head:
+            super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._tail = b""

@@ -368,3 +368,57 @@ def test_a_fault_is_answered_500_and_the_connection_serves_the_next_request(
                     assert json.loads(answer)["errorCode"] == "InternalServerError"
         finally:
             sock.close()
+
+
+# --- trailers and slow bodies ------------------------------------------------------------
+
+
+async def echo_header_names(scope: Scope, receive: Receive, send: Send) -> None:
+    """Reads the whole body first, then answers with the header names it was given."""
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    names = json.dumps(sorted(name.decode() for name, _ in scope["headers"])).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(len(names)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": names})
+
+
+def test_a_chunked_bodys_trailer_never_becomes_a_header() -> None:
+    """The trailer arrives after the head (a separate write): it must not join the headers."""
+    with serve_in_thread(echo_header_names) as url:
+        sock = connect(url)
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+        )
+        time.sleep(0.2)
+        sock.sendall(b"0\r\nAuthorization: HMAC-SHA256 sneaky\r\nX-Trailer: yes\r\n\r\n")
+        status, _, body = read_one_response(sock)
+        sock.close()
+    assert status == 200
+    names = json.loads(body)
+    assert "authorization" not in names
+    assert "x-trailer" not in names
+    assert "transfer-encoding" in names
+
+
+def test_a_body_that_stops_arriving_is_answered_408(monkeypatch: pytest.MonkeyPatch) -> None:
+    from http_edge import handlers
+
+    monkeypatch.setattr(handlers, "BODY_TIMEOUT_SECONDS", 0.5)
+    header = sign_request(DEMO_OWNER_KEY, DEMO_OWNER_SECRET)
+    with serve_in_thread(create_app()) as url:
+        sock = connect(url)
+        sock.sendall(
+            f"POST {DELETE} HTTP/1.1\r\nHost: x\r\nAuthorization: {header}\r\n"
+            'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"recordIds"'.encode()
+        )
+        started = time.monotonic()
+        status, _, body = read_one_response(sock)
+        waited = time.monotonic() - started
+        sock.close()
+        assert httpx.get(f"{url}/_mock/clock", timeout=5).status_code == 200  # still serving
+    assert status == 408
+    assert json.loads(body)["errorCode"] == "RequestTimeout"
+    assert waited < 5
