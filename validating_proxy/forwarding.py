@@ -12,6 +12,7 @@ client can never choose another host.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -188,10 +189,42 @@ class Upstream:
             await response.aclose()
         raw = b"".join(chunks)
         headers = forwarded_headers(response.headers.raw)
+        problem = unforwardable(response.status_code, headers)
+        if problem is not None:
+            raise UpstreamFailure(
+                502, "BadGateway", f"the upstream's answer cannot be forwarded: {problem}",
+                "upstream.unforwardable",
+            )  # fmt: skip
         return UpstreamAnswer(response.status_code, headers, raw, _decoded(headers, raw))
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+#: An HTTP field name (RFC 9110 token) and what a field value may not hold (controls but HTAB).
+_FIELD_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_FIELD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def unforwardable(status: int, headers: Headers) -> str | None:
+    """Why an answer cannot be sent on to the client (None: it can), named without any value.
+
+    >>> unforwardable(999, [])
+    'status 999 is not 100-599'
+    >>> unforwardable(200, [(b"X-Note", b"a\x01b")])
+    'a control character in the value of X-Note'
+    >>> unforwardable(200, [(b"X-Note", b"ok")]) is None
+    True
+    """
+    if not 100 <= status <= 599:
+        return f"status {status} is not 100-599"
+    for name, value in headers:
+        shown = name.decode("latin-1")[:40]
+        if _FIELD_NAME.fullmatch(name) is None:
+            return f"a header name that is not a token ({shown!r})"
+        if _BAD_FIELD_VALUE.search(value):
+            return f"a control character in the value of {shown}"
+    return None
 
 
 def _decoded(headers: list[tuple[bytes, bytes]], raw: bytes) -> bytes:

@@ -380,3 +380,25 @@ def test_a_204_comes_back_without_a_body_length(
     assert (answer.status_code, answer.content) == (204, b"")
     assert "content-length" not in answer.headers
     assert reported(proxy) == [("response.status", None)]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        pytest.param(Reply(999, {"errorCode": "X", "errorMessage": "x"}), id="status-999"),
+        pytest.param(
+            Reply(200, dict(DELETED), headers={"X-Note": "a\x01b"}), id="control-in-header"
+        ),
+    ],
+)
+def test_an_answer_that_cannot_be_forwarded_is_a_502_not_a_closed_connection(
+    upstream: RecordingServer, proxy: RunningProxy, reply: Reply
+) -> None:
+    upstream.script.append(reply)
+    answer = send(proxy, DELETE, DELETE_BODY)
+    assert answer.status_code == 502
+    assert answer.json()["errorCode"] == "BadGateway"
+    checks = [check for check, _ in reported(proxy)]
+    assert checks == ["upstream.unforwardable"]
+    # The status the client got is what the summary counts: no 999 is recorded as answered.
+    assert proxy.summary()["upstreamFailures"] == 1
