@@ -27,6 +27,16 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
+def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``verify`` command's arguments, here and in ``python -m hmac_verifier verify``."""
+    parser.add_argument("header", help="the header value (with or without 'Authorization: ')")
+    parser.add_argument("--api-key", help=f"the expected API key (default: ${API_KEY_ENV})")
+    parser.add_argument(
+        "--now",
+        help="judge the date against this time (ISO 8601) instead of the current time",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m auth_plugin",
@@ -56,14 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
             "python -m hmac_verifier verify, kept until the next major version."
         ),
     )
-    # The same arguments as hmac_verifier's verify; written here so that the client wheel,
-    # which has no hmac_verifier, still parses them and says where verify lives.
-    verify.add_argument("header", help="the header value (with or without 'Authorization: ')")
-    verify.add_argument("--api-key", help=f"the expected API key (default: ${API_KEY_ENV})")
-    verify.add_argument(
-        "--now",
-        help="judge the date against this time (ISO 8601) instead of the current time",
-    )
+    # Defined here, on the client side, so that the client wheel (which has no hmac_verifier)
+    # still parses them and says where verify lives; hmac_verifier's command reuses them.
+    add_verify_arguments(verify)
     return parser
 
 

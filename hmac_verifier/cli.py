@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from auth_plugin.cli import add_verify_arguments
 from auth_plugin.credentials import (
     API_KEY_ENV,
     API_SECRET_ENV,
@@ -29,16 +30,6 @@ from hmac_verifier.verification import Verifier
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
-
-
-def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``verify`` command's arguments (also under ``python -m auth_plugin verify``)."""
-    parser.add_argument("header", help="the header value (with or without 'Authorization: ')")
-    parser.add_argument("--api-key", help=f"the expected API key (default: ${API_KEY_ENV})")
-    parser.add_argument(
-        "--now",
-        help="judge the date against this time (ISO 8601) instead of the current time",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
