@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypedDict
 
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -41,6 +40,7 @@ from validating_proxy.checks import check_request, check_response
 from validating_proxy.contract import Contract, load_contract
 from validating_proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
 from validating_proxy.report import UNKNOWN_OPERATION, Exchange, Report
+from validating_proxy.violation import Violation
 
 #: The proxy's own paths; never forwarded.
 PROXY_PREFIX = "/_proxy/"
@@ -149,6 +149,9 @@ async def forward(request: Request) -> Response:
         headers=headers,
         body=answer.decoded,
     )
+    refused = answer.decoding_refused
+    if refused is not None and verdict.operation is not None:
+        found.append(Violation(refused.check, None, refused.expected, "", refused.message))
     state.report.record(exchange, [*verdict.violations, *found], answer.status)
     if found and state.fail_on_violation:
         checks = ", ".join(f"{v.check} at {v.pointer}" if v.pointer else v.check for v in found)
@@ -194,13 +197,14 @@ def create_proxy_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], datetime] = utc_now,
-    transport: httpx.AsyncBaseTransport | None = None,
+    forwarder: Upstream | None = None,
 ) -> Starlette:
     """The validating proxy in front of ``upstream``, as an ASGI app.
 
     ``secrets`` (API key -> secret) lets it check those keys' signatures;
     ``report_path`` receives one JSON line per violation; ``clock`` judges
-    signature dates; ``transport`` is httpx's, for an upstream in process.
+    signature dates; ``forwarder`` replaces the :class:`Upstream` built
+    from ``upstream`` (a test's, to make forwarding fail).
 
     >>> app = create_proxy_app(upstream="http://127.0.0.1:8080", secrets={"KEY": "s"})
     >>> app.state.proxy.upstream.base_url
@@ -208,9 +212,8 @@ def create_proxy_app(
     """
     state = ProxyState(
         contract=load_contract(),
-        upstream=Upstream(
-            upstream, timeout=timeout, max_response_bytes=4 * max_body_bytes, transport=transport
-        ),
+        upstream=forwarder
+        or Upstream(upstream, timeout=timeout, max_response_bytes=4 * max_body_bytes),
         authorization=AuthorizationChecker(secrets, clock=clock),
         report=Report(report_path, secrets=(secrets or {}).values()),
         fail_on_violation=fail_on_violation,

@@ -98,11 +98,12 @@ def check_response(
     status: int,
     content_type: str | None,
     headers: Mapping[str, str],
-    body: bytes,
+    body: bytes | None,
 ) -> list[Violation]:
     """Check the response the server gave to a request with ``verdict``.
 
-    ``headers`` maps lower-cased names to values. A response to a request
+    ``headers`` maps lower-cased names to values; ``body`` is None when it
+    could not be decoded (not checked: the reason is a violation of its own). A response to a request
     for no operation of the spec is not checked (the request was reported).
     """
     operation = verdict.operation
@@ -124,6 +125,7 @@ def check_response(
         violations += _media_type_violations(
             "response.content-type", documented.media_types, content_type, "response"
         )
+    if documented.body is not None and body is not None:
         data, body_violations = _body_violations("response.body", documented.body, body)
         violations += body_violations
         if not body_violations and status >= 400:

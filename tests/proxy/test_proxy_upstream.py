@@ -20,6 +20,7 @@ import pytest
 from auth_plugin import sign_request
 from http_edge.serving import free_port
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
+from validating_proxy.forwarding import Upstream, UpstreamAnswer
 from tests.live_mock import RunningProxy, serve_proxy
 from tests.recording_server import RecordingServer, Reply, recording_server
 from tests.spec_tables import response_example
@@ -359,12 +360,16 @@ def test_no_secret_or_header_value_reaches_the_report(
     assert "[secret]" in text  # blanked, not dropped
 
 
-def test_a_fault_inside_the_proxy_is_a_500_in_the_error_shape(tmp_path: Path) -> None:
-    def broken(request: httpx.Request) -> httpx.Response:
+class BrokenUpstream(Upstream):
+    """Forwarding with a bug in it: the fault the proxy must answer for."""
+
+    async def send(self, *args: object, **kwargs: object) -> UpstreamAnswer:
         raise RuntimeError("a bug")
 
-    transport = httpx.MockTransport(broken)
-    with serve_proxy("http://127.0.0.1:9", tmp_path / "v.jsonl", transport=transport) as proxy:
+
+def test_a_fault_inside_the_proxy_is_a_500_in_the_error_shape(tmp_path: Path) -> None:
+    broken = BrokenUpstream("http://127.0.0.1:9")
+    with serve_proxy("http://127.0.0.1:9", tmp_path / "v.jsonl", forwarder=broken) as proxy:
         answer = send(proxy, DELETE, DELETE_BODY)
         assert answer.status_code == 500
         assert answer.json()["errorCode"] == "ProxyError"
