@@ -20,7 +20,7 @@ bench/README.md). Everything else is uvicorn's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -136,6 +136,28 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
         )
         self.transport.close()
+
+
+#: Told of each refusal made at the edge: status, errorCode, message.
+RefusalListener = Callable[[int, str, str], None]
+
+
+def reporting_refusals(listener: RefusalListener) -> type[BoundedHttpToolsProtocol]:
+    """:class:`BoundedHttpToolsProtocol` that also tells ``listener`` of each request it refuses
+    (431, 408, 400): the validating proxy counts them as violations.
+
+    >>> seen = []
+    >>> protocol = reporting_refusals(lambda *refusal: seen.append(refusal))
+    >>> issubclass(protocol, BoundedHttpToolsProtocol)
+    True
+    """
+
+    class ReportingRefusals(BoundedHttpToolsProtocol):
+        def _refuse(self, status: int, error_code: str, message: str) -> None:
+            listener(status, error_code, message)
+            super()._refuse(status, error_code, message)
+
+    return ReportingRefusals
 
 
 class _PairedWrites:

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from http_edge.serving import free_port, serve_in_thread, serve_process
 from mock_server.state import MockState
 from validating_proxy import create_proxy_app
-from validating_proxy.app import UVICORN_OPTIONS
+from validating_proxy.app import uvicorn_options
 
 __all__ = ["RunningMock", "RunningProxy", "free_port", "mock_process", "serve", "serve_proxy"]
 
@@ -65,7 +65,7 @@ def serve_proxy(upstream: str, report_path: Path, **options: Any) -> Iterator[Ru
     """The validating proxy in front of ``upstream`` on 127.0.0.1 until the block ends."""
     app = create_proxy_app(upstream=upstream, report_path=report_path, **options)
     try:
-        with serve_in_thread(app, **UVICORN_OPTIONS) as url:
+        with serve_in_thread(app, **uvicorn_options(app)) as url:
             yield RunningProxy(url, app, report_path)
     finally:
         app.state.proxy.report.close()

@@ -7,6 +7,7 @@ the server's behaviour is scripted exactly.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,3 +95,77 @@ def recording_server(script: list[Reply] | None = None) -> Iterator[RecordingSer
         release.set()
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class RawUpstream:
+    url: str
+    #: What each request's answer is, as bytes on the wire, in order (then a 200 ``{}``);
+    #: a pair's second part is sent 0.2 s after the first.
+    script: list[bytes | tuple[bytes, bytes]]
+    #: How many connections the upstream accepted.
+    connections: list[int]
+
+
+def http_answer(status: int, body: bytes, *headers: tuple[str, str]) -> bytes:
+    """An HTTP/1.1 answer as bytes, with a Content-Length for ``body``."""
+    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@contextmanager
+def raw_upstream() -> Iterator[RawUpstream]:
+    """An HTTP/1.1 server that keeps connections open and writes scripted bytes as answers.
+
+    For what a real server framework would never send: bytes after an
+    answer, a body that is not what its headers say.
+    """
+    script: list[bytes | tuple[bytes, bytes]] = []
+    connections: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopping = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        buffer = b""
+        with connection:
+            while not stopping.is_set():
+                while b"\r\n\r\n" not in buffer:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                buffer = buffer[length:]
+                answer = script.pop(0) if script else http_answer(200, b"{}")
+                if isinstance(answer, tuple):
+                    connection.sendall(answer[0])
+                    stopping.wait(0.2)
+                    answer = answer[1]
+                connection.sendall(answer)
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(1)
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield RawUpstream(f"http://127.0.0.1:{listener.getsockname()[1]}", script, connections)
+    finally:
+        stopping.set()
+        listener.close()

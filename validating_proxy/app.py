@@ -10,6 +10,7 @@ under ``fail_on_violation``) are in the API's error shape.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -28,6 +29,7 @@ from starlette.routing import Route
 from auth_plugin.signing import utc_now
 from http_edge.errors import ApiError
 from http_edge.handlers import (
+    BODY_TIMEOUT_SECONDS,
     AnswerFaults,
     api_error,
     client_gone,
@@ -35,10 +37,16 @@ from http_edge.handlers import (
     http_exception,
     read_body,
 )
-from validating_proxy.authorization import AuthorizationChecker
+from http_edge.protocol import reporting_refusals
+from validating_proxy.authorization import (
+    DEFAULT_REPLAY_BUDGET,
+    AuthorizationChecker,
+    ReplayBudgetSpent,
+)
 from validating_proxy.checks import check_request, check_response
 from validating_proxy.contract import Contract, load_contract
 from validating_proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
+from validating_proxy.paths import PathRefused, normalised
 from validating_proxy.report import UNKNOWN_OPERATION, Exchange, Report
 from validating_proxy.violation import Violation
 
@@ -49,14 +57,27 @@ DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 
 
-#: uvicorn options the proxy must run with: the upstream's Server and Date
-#: headers go back unchanged, so uvicorn must add none of its own.
 class UvicornOptions(TypedDict):
     server_header: bool
     date_header: bool
+    http: type[asyncio.Protocol]
 
 
-UVICORN_OPTIONS: UvicornOptions = {"server_header": False, "date_header": False}
+def uvicorn_options(app: Starlette) -> UvicornOptions:
+    """The uvicorn options the proxy ``app`` must run with.
+
+    The upstream's Server and Date headers go back unchanged, so uvicorn adds
+    none of its own; the protocol bounds each request's head (shared with the
+    mock) and reports each request it refuses there to the proxy's report.
+    """
+    state: ProxyState = app.state.proxy
+    return {
+        "server_header": False,
+        "date_header": False,
+        "http": reporting_refusals(state.edge_refusal),
+    }
+
+
 #: Every method is forwarded (and checked: the spec's are POST only).
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 
@@ -72,6 +93,16 @@ class ProxyState:
     fail_on_violation: bool
     max_body_bytes: int
     request_ids: Callable[[], str]
+
+    def edge_refusal(self, status: int, error_code: str, message: str) -> None:
+        """Record a request the HTTP edge refused before the app saw it (431, 408, 400)."""
+        exchange = Exchange(self.request_ids(), UNKNOWN_OPERATION, "", "")
+        check = _EDGE_CHECKS.get(status, "proxy.refused")
+        self.report.record(exchange, [Violation(check, None, "", str(status), message)], status)
+
+
+#: The violation each refusal at the HTTP edge is reported as.
+_EDGE_CHECKS = {400: "proxy.bad-request", 408: "proxy.head-timeout", 431: "proxy.head-too-large"}
 
 
 def _request_ids() -> Callable[[], str]:
@@ -95,43 +126,59 @@ async def not_a_proxy_path(request: Request) -> Response:
 async def forward(request: Request) -> Response:
     """Check, forward, check, record; answer with the upstream's response."""
     state: ProxyState = request.app.state.proxy
-    if request.method == "CONNECT":
-        return error_response(
-            405, "MethodNotAllowed", "the proxy forwards to its upstream only: no CONNECT"
-        )
+    method = request.method
+    raw_path: bytes = (request.scope.get("raw_path") or request.url.path.encode()).split(b"?", 1)[0]
+    try:
+        path = normalised(raw_path)
+    except PathRefused as refused:
+        exchange = _exchange(state, request, UNKNOWN_OPERATION, request.url.path)
+        return _refuse(state, exchange, 400, "InvalidPath", str(refused), "proxy.path")
+    operation = state.contract.find(method, path.text)
+    exchange = _exchange(
+        state, request, operation.operation_id if operation else UNKNOWN_OPERATION, path.text
+    )
+    request.state.exchange = exchange  # for the fault handler's report line
+    if method == "CONNECT":
+        message = "the proxy forwards to its upstream only: no CONNECT"
+        return _refuse(state, exchange, 405, "MethodNotAllowed", message, "proxy.method")
     try:
         body = await read_body(request, state.max_body_bytes)
-    except ApiError:
-        raise ApiError(
-            413,
-            "PayloadTooLarge",
-            f"the proxy forwards bodies of at most {state.max_body_bytes} bytes (--max-body-bytes)",
-        ) from None
-    path = request.url.path
-    verdict = check_request(
-        state.contract,
-        state.authorization,
-        method=request.method,
-        path=path,
-        content_type=request.headers.get("content-type"),
-        authorization_values=request.headers.getlist("authorization"),
-        body=body,
-    )
-    operation = verdict.operation.operation_id if verdict.operation else UNKNOWN_OPERATION
-    exchange = Exchange(
-        state.request_ids(), operation, request.method, path, request.headers.get("x-request-id")
-    )
-    raw_path: bytes = request.scope.get("raw_path") or path.encode()
+    except ApiError as error:
+        if error.status == 413:
+            message = f"the proxy forwards bodies of at most {state.max_body_bytes} bytes (--max-body-bytes)"
+            return _refuse(state, exchange, 413, "PayloadTooLarge", message, "proxy.body-too-large")
+        message = f"the request's body did not all arrive within {BODY_TIMEOUT_SECONDS:g} s"
+        return _refuse(
+            state, exchange, error.status, error.error_code, message, "proxy.body-timeout"
+        )
+    try:
+        verdict = check_request(
+            state.contract,
+            state.authorization,
+            method=method,
+            path=path.text,
+            content_type=request.headers.get("content-type"),
+            authorization_values=request.headers.getlist("authorization"),
+            body=body,
+        )
+    except ReplayBudgetSpent as spent:
+        message = (
+            f"this API key has {state.authorization.replay_budget} signatures inside the "
+            f"15-minute window, all the proxy keeps for one key; retry in {spent.retry_after} s"
+        )
+        return _refuse(
+            state, exchange, 429, "TooManyRequests", message, "proxy.replay-budget",
+            headers={"Retry-After": str(spent.retry_after)},
+        )  # fmt: skip
+    problems = list(verdict.violations)
+    if path.had_dot_segments:
+        problems.append(_DOT_SEGMENTS)
     try:
         answer = await state.upstream.send(
-            request.method,
-            raw_path.split(b"?", 1)[0],
-            request.scope.get("query_string", b""),
-            request.headers.raw,
-            body,
+            method, path.raw, request.scope.get("query_string", b""), request.headers.raw, body
         )
     except UpstreamFailure as failure:
-        state.report.record(exchange, [*verdict.violations, failure.violation], None)
+        state.report.record(exchange, [*problems, failure.violation], None)
         return error_response(
             failure.status,
             failure.error_code,
@@ -149,10 +196,12 @@ async def forward(request: Request) -> Response:
         headers=headers,
         body=answer.decoded,
     )
-    refused = answer.decoding_refused
-    if refused is not None and verdict.operation is not None:
-        found.append(Violation(refused.check, None, refused.expected, "", refused.message))
-    state.report.record(exchange, [*verdict.violations, *found], answer.status)
+    undecodable = answer.decoding_refused
+    if undecodable is not None and verdict.operation is not None:
+        found.append(
+            Violation(undecodable.check, None, undecodable.expected, "", undecodable.message)
+        )
+    state.report.record(exchange, [*problems, *found], answer.status)
     if found and state.fail_on_violation:
         checks = ", ".join(f"{v.check} at {v.pointer}" if v.pointer else v.check for v in found)
         return error_response(
@@ -162,8 +211,39 @@ async def forward(request: Request) -> Response:
             f"(proxy request {exchange.request_id}; details in the proxy's report)",
         )
     response = Response(answer.raw, status_code=answer.status)
-    response.raw_headers = _response_headers(request.method, answer)
+    response.raw_headers = _response_headers(method, answer)
     return response
+
+
+_DOT_SEGMENTS = Violation(
+    "request.path.dot-segments",
+    None,
+    "a path without '.' or '..' segments",
+    "dot segments",
+    "the path has dot segments: checked and forwarded as resolved",
+)
+
+
+def _exchange(state: ProxyState, request: Request, operation: str, path: str) -> Exchange:
+    return Exchange(
+        state.request_ids(), operation, request.method, path, request.headers.get("x-request-id")
+    )
+
+
+def _refuse(
+    state: ProxyState,
+    exchange: Exchange,
+    status: int,
+    error_code: str,
+    message: str,
+    check: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The proxy's own refusal: in the error shape, and a violation in the report (it counts
+    under ``--fail-on-violation``)."""
+    state.report.record(exchange, [Violation(check, None, "", str(status), message)], status)
+    text = f"{message} (proxy request {exchange.request_id})"
+    return error_response(status, error_code, text, headers)
 
 
 def _response_headers(method: str, answer: UpstreamAnswer) -> list[tuple[bytes, bytes]]:
@@ -183,9 +263,13 @@ def _response_headers(method: str, answer: UpstreamAnswer) -> list[tuple[bytes, 
 
 
 async def proxy_fault(request: Request, exc: Exception) -> Response:
-    return error_response(
-        500, "ProxyError", f"the proxy failed on this request ({type(exc).__name__})"
+    """A fault of the proxy's own: a 500 in the error shape, and a line in the report."""
+    state: ProxyState = request.app.state.proxy
+    exchange = getattr(request.state, "exchange", None) or _exchange(
+        state, request, UNKNOWN_OPERATION, request.url.path
     )
+    message = f"the proxy failed on this request ({type(exc).__name__})"
+    return _refuse(state, exchange, 500, "ProxyError", message, "proxy.fault")
 
 
 def create_proxy_app(
@@ -197,11 +281,13 @@ def create_proxy_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], datetime] = utc_now,
+    replay_budget: int = DEFAULT_REPLAY_BUDGET,
     forwarder: Upstream | None = None,
 ) -> Starlette:
     """The validating proxy in front of ``upstream``, as an ASGI app.
 
-    ``secrets`` (API key -> secret) lets it check those keys' signatures;
+    ``secrets`` (API key -> secret) lets it check those keys' signatures
+    and spot their replays (``replay_budget`` live signatures per key);
     ``report_path`` receives one JSON line per violation; ``clock`` judges
     signature dates; ``forwarder`` replaces the :class:`Upstream` built
     from ``upstream`` (a test's, to make forwarding fail).
@@ -214,7 +300,7 @@ def create_proxy_app(
         contract=load_contract(),
         upstream=forwarder
         or Upstream(upstream, timeout=timeout, max_response_bytes=4 * max_body_bytes),
-        authorization=AuthorizationChecker(secrets, clock=clock),
+        authorization=AuthorizationChecker(secrets, clock=clock, replay_budget=replay_budget),
         report=Report(report_path, secrets=(secrets or {}).values()),
         fail_on_violation=fail_on_violation,
         max_body_bytes=max_body_bytes,

@@ -21,16 +21,33 @@ from auth_plugin.signing import keyed_hmac
 from hmac_verifier import WINDOW, ReplayCache, outside_window, signature_matches
 from validating_proxy.violation import Violation
 
+#: Live signatures kept per key with a secret: 1,000 requests per second
+#: sustained over the 15-minute window, about 8 MiB per key that spends it.
+DEFAULT_REPLAY_BUDGET = 900_000
 GRAMMAR = f"{SCHEME} apiKey=<key>, date=<date>, salt=<salt>, signature=<signature>"
 #: What HmacAuth says a signature is: the lowercase hex of an HMAC-SHA256.
 _SIGNATURE_FORM = re.compile(r"[0-9a-f]{64}")
 
 
+class ReplayBudgetSpent(Exception):
+    """A key has as many live signatures as the proxy keeps for one key: the request is
+    refused (429) until its oldest leave the window, ``retry_after`` seconds from now."""
+
+    def __init__(self, api_key: str, retry_after: int) -> None:
+        super().__init__(f"{api_key} has spent its replay budget; retry in {retry_after} s")
+        self.api_key = api_key
+        self.retry_after = retry_after
+
+
 class AuthorizationChecker:
-    """Checks ``Authorization`` headers; remembers signatures to spot replays.
+    """Checks ``Authorization`` headers; remembers verified signatures to spot replays.
 
     ``secrets`` maps API keys to secrets the operator supplied (optional);
-    ``clock`` is the proxy's clock.
+    ``clock`` is the proxy's clock. Only a signature verified with its key's
+    secret is remembered: a key the proxy holds no secret for keeps no state
+    (anyone can make up keys), and each key with a secret keeps at most
+    ``replay_budget`` live signatures, none forgotten inside its window; past
+    that, :meth:`check` raises :class:`ReplayBudgetSpent`.
 
     >>> from datetime import UTC
     >>> from auth_plugin.signing import sign_request
@@ -45,14 +62,24 @@ class AuthorizationChecker:
     """
 
     def __init__(
-        self, secrets: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]
+        self,
+        secrets: Mapping[str, str] | None = None,
+        *,
+        clock: Callable[[], datetime],
+        replay_budget: int = DEFAULT_REPLAY_BUDGET,
     ) -> None:
         self._keyed = {key: keyed_hmac(secret) for key, secret in (secrets or {}).items()}
         self._clock = clock
-        self._seen = ReplayCache()
+        self.replay_budget = replay_budget
+        self._seen = ReplayCache(max_per_key=replay_budget)
 
     def __repr__(self) -> str:
         return f"AuthorizationChecker(keys with a secret={len(self._keyed)})"
+
+    @property
+    def remembered(self) -> int:
+        """How many signatures are kept for the replay check now."""
+        return len(self._seen)
 
     def check(self, values: Sequence[str]) -> list[Violation]:
         """The violations of a request whose ``Authorization`` headers are ``values``."""
@@ -115,12 +142,14 @@ class AuthorizationChecker:
                     "the signature does not match the secret given to the proxy",
                 )
             )
-        if not problems:
+        if not problems and keyed is not None:
             try:
                 self._seen.remember(
                     header.api_key, header.signature, expires=signed_at + WINDOW, now=now
                 )
             except AuthError as error:
+                if error.error_code is ErrorCode.TOO_MANY_REQUESTS:
+                    raise ReplayBudgetSpent(header.api_key, error.retry_after or 1) from None
                 if error.error_code is ErrorCode.DUPLICATED_SIGNATURE:
                     problems.append(
                         _violation(

@@ -16,14 +16,14 @@ from types import FrameType
 
 import uvicorn
 
-from http_edge.protocol import BoundedHttpToolsProtocol
 from http_edge.serving import listen, port_number
 from validating_proxy.app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_TIMEOUT,
-    UVICORN_OPTIONS,
     create_proxy_app,
+    uvicorn_options,
 )
+from validating_proxy.authorization import DEFAULT_REPLAY_BUDGET
 from validating_proxy.forwarding import upstream_url
 from validating_proxy.report import format_summary
 
@@ -74,6 +74,12 @@ def _byte_count(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100000000")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m validating_proxy",
@@ -119,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         "responses may be four times this",
     )  # fmt: skip
     parser.add_argument(
+        "--replay-budget", type=_count, default=DEFAULT_REPLAY_BUDGET, metavar="N",
+        help="signatures remembered per key with a secret inside the 15-minute window "
+        f"(default {DEFAULT_REPLAY_BUDGET}); past it the key's requests get 429 until some expire",
+    )  # fmt: skip
+    parser.add_argument(
         "--quiet", action="store_true", help="print nothing but errors and the summary"
     )
     return parser
@@ -156,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fail_on_violation=args.fail_on_violation,
             timeout=args.timeout,
             max_body_bytes=args.max_body_bytes,
+            replay_budget=args.replay_budget,
         )
     except OSError as error:
         listener.close()
@@ -167,8 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level="warning",
         access_log=False,
         proxy_headers=False,
-        **UVICORN_OPTIONS,
-        http=BoundedHttpToolsProtocol,
+        **uvicorn_options(app),
     )
     port = listener.getsockname()[1]
     if not args.quiet:

@@ -34,7 +34,7 @@ def _decompressor(encoding: str) -> zlib._Decompress | None:
     if encoding in ("gzip", "x-gzip"):
         return zlib.decompressobj(zlib.MAX_WBITS | 16)
     if encoding == "deflate":  # RFC 9110: the zlib format (some servers send raw deflate)
-        return zlib.decompressobj(zlib.MAX_WBITS | 32)
+        return zlib.decompressobj(zlib.MAX_WBITS)
     return None
 
 
@@ -85,6 +85,13 @@ class BodyDecoder:
                 # At most one byte past the limit per call: never more in memory.
                 out = decompressor.decompress(data, self.max_bytes - self._inflated + 1)
             except zlib.error:
+                if self.encoding == "deflate" and self._compressed == len(chunk):
+                    # The first chunk is not zlib: raw deflate, as some servers send it.
+                    self._compressed = 0
+                    self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.encoding = "deflate (raw)"
+                    self.feed(chunk)
+                    return
                 raise self._bad("not a valid compressed stream") from None
             self._inflated += len(out)
             if self._inflated > self.max_bytes:
@@ -93,10 +100,7 @@ class BodyDecoder:
                     f"at most {self.max_bytes} bytes once decoded",
                     f"the {self.encoding} body inflates past {self.max_bytes} bytes",
                 )
-            if (
-                self._inflated > RATIO_FLOOR_BYTES
-                and self._inflated > MAX_RATIO * self._compressed
-            ):
+            if self._inflated > RATIO_FLOOR_BYTES and self._inflated > MAX_RATIO * self._compressed:
                 raise DecodingRefused(
                     "response.body.inflated-too-large",
                     f"a compression ratio of at most {MAX_RATIO}:1",

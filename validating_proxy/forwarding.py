@@ -199,11 +199,13 @@ class _Link(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(b"".join(self.http.send(event) or b"" for event in events))
 
-    async def next_event(self) -> h11.Event | type[h11.PAUSED]:
+    async def next_event(self) -> h11.Event:
         while True:
             event = self.http.next_event()
-            if event is not h11.NEED_DATA:
+            if isinstance(event, h11.Event):
                 return event
+            if event is h11.PAUSED:  # never, before start_next_cycle: h11 says the answer is over
+                raise h11.RemoteProtocolError("no more events in this exchange")
             if self.closed:
                 raise ConnectionResetError("the upstream closed the connection mid-answer")
             self._wakeup = asyncio.get_running_loop().create_future()
@@ -261,9 +263,7 @@ class Upstream:
         outgoing.insert(0, (b"Host", self.origin.host_header))
         if body or method in _BODY_METHODS:
             outgoing.append((b"Content-Length", str(len(body)).encode()))
-        request = h11.Request(
-            method=method, target=self.target(raw_path, query), headers=outgoing
-        )
+        request = h11.Request(method=method, target=self.target(raw_path, query), headers=outgoing)
         link: _Link | None = None
         try:
             async with asyncio.timeout(self.timeout):

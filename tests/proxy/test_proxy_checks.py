@@ -14,7 +14,7 @@ from auth_plugin import ErrorCode
 from auth_plugin.signing import sign_request
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_OWNER_KEY, DEMO_OWNER_SECRET, DEMO_RECORD_ID
 from tests.spec_tables import response_example
-from validating_proxy.authorization import AuthorizationChecker
+from validating_proxy.authorization import AuthorizationChecker, ReplayBudgetSpent
 from validating_proxy.checks import RequestVerdict, check_request, check_response
 from validating_proxy.contract import load_contract
 
@@ -265,7 +265,7 @@ def test_the_signature_is_checked_only_with_the_secret() -> None:
 
 
 def test_a_replayed_signature_is_reported_once_per_replay() -> None:
-    auth = checker()
+    auth = checker({DEMO_OWNER_KEY: DEMO_OWNER_SECRET})
     value = header()
     assert found(request(authorization=[value], auth=auth)) == []
     assert found(request(authorization=[value], auth=auth)) == [
@@ -384,3 +384,31 @@ def test_a_success_for_a_request_that_must_be_refused() -> None:
 
 def test_a_response_to_no_operation_is_not_checked() -> None:
     assert respond(404, b"plain text", verdict=request("/nowhere")) == []
+
+
+def test_a_key_without_a_secret_keeps_no_state() -> None:
+    """Anyone can make up API keys: remembering their signatures would let a client grow the
+    proxy's memory without bound (issue 28). Only verified signatures are kept."""
+    auth = checker({DEMO_OWNER_KEY: DEMO_OWNER_SECRET})
+    for number in range(200):
+        made_up = sign_request(f"NCSMADEUP{number:07d}", "x", date="2026-04-23T08:15:30Z")
+        assert found(request(authorization=[made_up], auth=auth)) == []
+    assert auth.remembered == 0
+    assert found(request(authorization=[header()], auth=auth)) == []
+    assert auth.remembered == 1
+
+
+def test_a_key_past_its_replay_budget_is_refused_and_nothing_is_forgotten() -> None:
+    auth = AuthorizationChecker(
+        {DEMO_OWNER_KEY: DEMO_OWNER_SECRET}, clock=lambda: NOW, replay_budget=2
+    )
+    first, second = header(salt="a" * 16), header(salt="b" * 16)
+    assert found(request(authorization=[first], auth=auth)) == []
+    assert found(request(authorization=[second], auth=auth)) == []
+    with pytest.raises(ReplayBudgetSpent) as spent:
+        request(authorization=[header(salt="c" * 16)], auth=auth)
+    assert 1 <= spent.value.retry_after <= 15 * 60 + 1
+    # Both remembered signatures are still refused as replays at the bound.
+    assert found(request(authorization=[first], auth=auth)) == [
+        ("request.authorization.replay", None)
+    ]

@@ -20,10 +20,10 @@ import pytest
 from auth_plugin import sign_request
 from http_edge.serving import free_port
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
-from validating_proxy.forwarding import Upstream, UpstreamAnswer
 from tests.live_mock import RunningProxy, serve_proxy
 from tests.recording_server import RecordingServer, Reply, recording_server
 from tests.spec_tables import response_example
+from validating_proxy.forwarding import Upstream, UpstreamAnswer
 
 KEY = "NCSPROXYTESTKEY1"
 SECRET = "proxy-test-secret-7f3a9c"

@@ -1,0 +1,327 @@
+"""The proxy against hostile input from either side: each class of issue 28, with its limit.
+
+The upstream here is :func:`tests.recording_server.raw_upstream`, which
+writes bytes no server framework would: answers followed by more bytes,
+bodies labelled gzip that are not, compressed bombs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from auth_plugin import sign_request
+from mock_server.fixtures import DEMO_RECORD_ID
+from tests.live_mock import RunningProxy, serve_proxy
+from tests.recording_server import RawUpstream, http_answer, raw_upstream, recording_server
+from tests.spec_tables import response_example
+
+KEY = "NCSPROXYEDGEKEY1"
+SECRET = "proxy-edge-secret-0c41d7"
+DELETE = "/crm-core/v1/records/bulk/delete"
+DELETE_BODY = {"recordIds": [DEMO_RECORD_ID]}
+DELETED = json.dumps(response_example("bulkDeleteRecords", 200, "softDelete")).encode()
+JSON = ("Content-Type", "application/json")
+
+
+@pytest.fixture
+def upstream() -> Iterator[RawUpstream]:
+    with raw_upstream() as server:
+        yield server
+
+
+def serve(upstream: RawUpstream, tmp_path: Path, **options: object) -> RunningProxy:
+    return serve_proxy(upstream.url, tmp_path / "violations.jsonl", timeout=5, **options)  # type: ignore[return-value]
+
+
+@dataclass
+class Answer:
+    status_code: int
+    headers: httpx.Headers
+    #: The body's bytes as they came (never decoded by httpx).
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def send(client: httpx.Client, proxy: RunningProxy) -> Answer:
+    """One signed bulk delete."""
+    request = client.build_request(
+        "POST", proxy.url + DELETE, json=DELETE_BODY,
+        headers={"Authorization": sign_request(KEY, SECRET)}, timeout=10,
+    )  # fmt: skip
+    answer = client.send(request, stream=True)
+    raw = b"".join(answer.iter_raw())
+    answer.close()
+    return Answer(answer.status_code, answer.headers, raw)
+
+
+def checks(proxy: RunningProxy) -> list[str]:
+    return [line["check"] for line in proxy.lines()]
+
+
+# --- strict framing: a connection with stray bytes is discarded ------------------------
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["with-the-answer", "while-idle"])
+def test_bytes_after_an_answer_never_become_the_next_answer(
+    upstream: RawUpstream, tmp_path: Path, later: bool
+) -> None:
+    stray = http_answer(200, b'{"poisoned": true}', JSON)
+    first = http_answer(200, DELETED, JSON)
+    upstream.script.append((first, stray) if later else first + stray)
+    second = DELETED.replace(b"deletedCount", b"deletedCount", 1)
+    upstream.script.append(http_answer(200, second, JSON, ("X-Answer", "second")))
+    with serve(upstream, tmp_path) as proxy, httpx.Client() as client:
+        assert send(client, proxy).content == DELETED
+        if later:
+            import time
+
+            time.sleep(0.5)  # the stray bytes arrive while the connection is idle
+        answer = send(client, proxy)
+    assert answer.headers.get("x-answer") == "second"
+    assert b"poisoned" not in answer.content
+    assert len(upstream.connections) == 2  # the first connection was not reused
+    assert checks(proxy) == []
+
+
+def test_a_clean_connection_is_reused(upstream: RawUpstream, tmp_path: Path) -> None:
+    upstream.script += [http_answer(200, DELETED, JSON)] * 3
+    with serve(upstream, tmp_path) as proxy, httpx.Client() as client:
+        for _ in range(3):
+            assert send(client, proxy).status_code == 200
+    assert len(upstream.connections) == 1
+
+
+# --- bounded decompression ---------------------------------------------------------------
+
+
+def test_a_compressed_bomb_is_forwarded_but_never_inflated_past_the_limit(
+    upstream: RawUpstream, tmp_path: Path
+) -> None:
+    bomb = gzip.compress(b"[" + b"0," * 10_000_000 + b"0]", mtime=0)  # 20 MB from ~20 KB
+    assert len(bomb) < 100_000
+    upstream.script.append(http_answer(200, bomb, JSON, ("Content-Encoding", "gzip")))
+    # Responses up to 4 x 64 KiB: the bomb's compressed bytes fit, its inflated ones do not.
+    with serve(upstream, tmp_path, max_body_bytes=64 * 1024) as proxy, httpx.Client() as client:
+        tracemalloc.start()
+        try:
+            with client.stream("POST", proxy.url + DELETE, json=DELETE_BODY,
+                               headers={"Authorization": sign_request(KEY, SECRET)}) as answer:  # fmt: skip
+                raw = b"".join(answer.iter_raw())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert answer.status_code == 200
+    assert raw == bomb  # forwarded as the upstream sent it
+    assert peak < 5 * 1024 * 1024  # inflating it whole would take 20 MB
+    assert checks(proxy) == ["response.body.inflated-too-large"]
+
+
+def test_a_high_ratio_past_the_first_mib_is_refused_too(
+    upstream: RawUpstream, tmp_path: Path
+) -> None:
+    bomb = gzip.compress(b" " * (3 * 1024 * 1024) + DELETED, mtime=0)  # ~1000:1, under 8 MiB
+    upstream.script.append(http_answer(200, bomb, JSON, ("Content-Encoding", "gzip")))
+    with serve(upstream, tmp_path) as proxy, httpx.Client() as client:
+        assert send(client, proxy).status_code == 200
+    [line] = proxy.lines()
+    assert line["check"] == "response.body.inflated-too-large"
+    assert "ratio" in line["expected"]
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "check"),
+    [
+        pytest.param(DELETED, "gzip", "response.body.encoding", id="labelled-gzip-but-plain"),
+        pytest.param(gzip.compress(DELETED)[:-12], "gzip", "response.body.encoding", id="truncated-gzip"),
+        pytest.param(gzip.compress(DELETED) + b"junk", "gzip", "response.body.encoding", id="junk-after-gzip"),
+        pytest.param(DELETED, "br", "response.content-encoding", id="an-encoding-it-cannot-decode"),
+    ],
+)  # fmt: skip
+def test_a_body_that_is_not_what_its_encoding_says_is_a_violation(
+    upstream: RawUpstream, tmp_path: Path, body: bytes, encoding: str, check: str
+) -> None:
+    upstream.script.append(http_answer(200, body, JSON, ("Content-Encoding", encoding)))
+    with serve(upstream, tmp_path) as proxy, httpx.Client() as client:
+        answer = send(client, proxy)
+        assert (answer.status_code, answer.headers["content-encoding"]) == (200, encoding)
+        assert answer.content == body  # forwarded as sent
+    assert checks(proxy) == [check]
+
+
+def test_under_fail_on_violation_a_false_gzip_label_is_a_502(
+    upstream: RawUpstream, tmp_path: Path
+) -> None:
+    upstream.script.append(http_answer(200, DELETED, JSON, ("Content-Encoding", "gzip")))
+    with serve(upstream, tmp_path, fail_on_violation=True) as proxy, httpx.Client() as client:
+        answer = send(client, proxy)
+    assert (answer.status_code, answer.json()["errorCode"]) == (502, "ContractViolation")
+    assert "response.body.encoding" in answer.json()["errorMessage"]
+
+
+def test_deflate_in_either_form_is_decoded(upstream: RawUpstream, tmp_path: Path) -> None:
+    raw_deflate = zlib.compressobj(wbits=-15)
+    upstream.script.append(
+        http_answer(200, zlib.compress(DELETED), JSON, ("Content-Encoding", "deflate"))
+    )
+    upstream.script.append(
+        http_answer(200, raw_deflate.compress(DELETED) + raw_deflate.flush(), JSON,
+                    ("Content-Encoding", "deflate"))
+    )  # fmt: skip
+    with serve(upstream, tmp_path) as proxy, httpx.Client() as client:
+        assert send(client, proxy).status_code == 200
+        assert send(client, proxy).status_code == 200
+    assert checks(proxy) == []
+
+
+# --- one path, checked and forwarded ------------------------------------------------------
+
+
+def raw_request(proxy: RunningProxy, target: bytes, body: bytes = b"{}") -> bytes:
+    """Send ``target`` exactly as given (httpx would resolve its dot segments first)."""
+    return _raw(proxy, target, body)
+
+
+def own_refusals(proxy: RunningProxy) -> list[str]:
+    """The checks of the report's lines about the proxy's own refusals and faults."""
+    return [line["check"] for line in proxy.lines() if line["check"].startswith("proxy.")]
+
+
+def _raw(proxy: RunningProxy, target: bytes, body: bytes) -> bytes:
+    """Send ``target`` exactly as given (httpx would resolve its dot segments first)."""
+    host, port = proxy.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+            % (target, sign_request(KEY, SECRET).encode(), len(body), body)
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_dot_segment_path_is_checked_as_the_operation_it_reaches(tmp_path: Path) -> None:
+    with recording_server() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        answer = raw_request(proxy, b"/crm-core/v1/entities/%2E%2E/records/./bulk/delete?x=1")
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        [seen] = upstream.received
+        assert seen.path == DELETE + "?x=1"  # forwarded as it was checked
+        lines = proxy.lines()
+        assert {line["operation"] for line in lines} == {"bulkDeleteRecords"}
+        # The request's body ({}) was checked against the operation the upstream ran.
+        assert {line["check"] for line in lines} >= {
+            "request.path.dot-segments",
+            "request.body.schema",
+        }
+
+
+@pytest.mark.parametrize(
+    "target",
+    [b"/../crm-core/v1/properties", b"/crm-core/../../x", b"/crm-core/v1/records%2F..%2F..%2Fproperties"],
+    ids=["above-the-root", "above-the-root-later", "dots-behind-encoded-slashes"],
+)  # fmt: skip
+def test_a_path_above_the_root_is_refused_and_not_forwarded(tmp_path: Path, target: bytes) -> None:
+    with recording_server() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        answer = raw_request(proxy, target)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b'"errorCode":"InvalidPath"' in answer
+        assert upstream.received == []
+        assert [line["check"] for line in proxy.lines()] == ["proxy.path"]
+
+
+# --- every refusal is a violation ----------------------------------------------------------
+
+
+def test_each_refusal_of_the_proxys_own_is_a_violation(tmp_path: Path) -> None:
+    with (
+        recording_server() as upstream,
+        serve_proxy(
+            upstream.url, tmp_path / "v.jsonl", max_body_bytes=1024, fail_on_violation=True
+        ) as proxy,
+    ):
+        too_large = raw_request(proxy, DELETE.encode(), b"[" + b"1," * 1000 + b"1]")
+        assert too_large.startswith(b"HTTP/1.1 413 ")
+        host, port = proxy.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(
+                b"POST /x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+            )
+            assert connection.recv(65536).startswith(b"HTTP/1.1 431 ")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(b"GARBAGE\r\n\r\n")
+            assert connection.recv(65536).startswith(b"HTTP/1.1 400 ")
+        raw_request(proxy, DELETE.encode())
+        summary = proxy.summary()
+    assert own_refusals(proxy) == [
+        "proxy.body-too-large",
+        "proxy.head-too-large",
+        "proxy.bad-request",
+    ]
+    assert summary["violations"] == len(proxy.lines())
+    assert [seen.body for seen in upstream.received] == [b"{}"]  # only the last one was forwarded
+
+
+def test_a_slow_request_body_is_a_408_and_a_violation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http_edge.handlers
+
+    monkeypatch.setattr(http_edge.handlers, "BODY_TIMEOUT_SECONDS", 0.3)
+    with recording_server() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        host, port = proxy.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(
+                b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{" % DELETE.encode()
+            )
+            answer = connection.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b'"errorCode":"RequestTimeout"' in answer
+        assert upstream.received == []
+        assert [line["check"] for line in proxy.lines()] == ["proxy.body-timeout"]
+
+
+def test_a_fault_is_a_violation_too(tmp_path: Path) -> None:
+    from tests.proxy.test_proxy_upstream import BrokenUpstream
+
+    broken = BrokenUpstream("http://127.0.0.1:9")
+    with serve_proxy("http://127.0.0.1:9", tmp_path / "v.jsonl", forwarder=broken) as proxy:
+        assert raw_request(proxy, DELETE.encode()).startswith(b"HTTP/1.1 500 ")
+        assert proxy.summary()["violations"] == 1
+    [line] = proxy.lines()
+    assert (line["check"], line["operation"], line["status"]) == (
+        "proxy.fault",
+        "bulkDeleteRecords",
+        500,
+    )
+
+
+def test_a_key_past_its_replay_budget_gets_429_with_retry_after(tmp_path: Path) -> None:
+    with (
+        recording_server() as upstream,
+        serve_proxy(
+            upstream.url, tmp_path / "v.jsonl", secrets={KEY: SECRET}, replay_budget=1
+        ) as proxy,
+    ):
+        assert raw_request(proxy, DELETE.encode()).startswith(b"HTTP/1.1 200 ")
+        refused = raw_request(proxy, DELETE.encode())
+        assert refused.startswith(b"HTTP/1.1 429 ")
+        head = refused.split(b"\r\n\r\n", 1)[0].lower()
+        assert b"\r\nretry-after: " in head
+        assert b'"errorCode":"TooManyRequests"' in refused
+        assert len(upstream.received) == 1
+        assert own_refusals(proxy) == ["proxy.replay-budget"]
