@@ -97,20 +97,21 @@ class AuthorizationChecker:
         try:
             header = parse_header(values[0])
         except AuthError as error:
-            return [_violation("header", GRAMMAR, error.message, "malformed Authorization header")]
+            actual = _without_values(error.message)
+            return [_violation("header", GRAMMAR, actual, "malformed Authorization header")]
         problems = []
         try:
             check_salt(header.salt)
         except AuthError as error:
+            actual = _without_values(error.message)
             problems.append(
-                _violation("salt", "12 to 64 visible ASCII characters", error.message, "bad salt")
+                _violation("salt", "12 to 64 visible ASCII characters", actual, "bad salt")
             )
         try:
             signed_at = parse_date(header.date)
         except AuthError as error:
-            problems.append(
-                _violation("date", "ISO 8601 with a time zone", error.message, "bad date")
-            )
+            actual = _without_values(error.message)
+            problems.append(_violation("date", "ISO 8601 with a time zone", actual, "bad date"))
             return problems
         now = self._clock()
         skew = abs((now - signed_at).total_seconds())
@@ -160,6 +161,20 @@ class AuthorizationChecker:
                         )
                     )
         return problems
+
+
+#: A value the header parser quoted in its message (``ascii()`` of a part of the header).
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+
+
+def _without_values(message: str) -> str:
+    """The parser's message with every part of the header it quoted left out: a malformed
+    header may hold a signature or a secret pasted in by mistake.
+
+    >>> _without_values("malformed field 'signature=0123abcd': expected name=value")
+    'malformed field (value not shown): expected name=value'
+    """
+    return _QUOTED.sub("(value not shown)", message)
 
 
 def _violation(rule: str, expected: str, actual: str, message: str) -> Violation:

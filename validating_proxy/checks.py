@@ -9,8 +9,10 @@ header by :class:`~validating_proxy.authorization.AuthorizationChecker`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -18,7 +20,7 @@ from jsonschema.protocols import Validator
 
 from validating_proxy.authorization import AuthorizationChecker
 from validating_proxy.contract import Contract, OperationContract, ResponseContract
-from validating_proxy.violation import Violation, json_pointer, shown
+from validating_proxy.violation import MAX_HELD_CHARS, Violation, json_pointer, shown
 
 #: Violations of a request that the contract says the server must refuse.
 #: Skew and replay are not among them: they depend on the server's clock and
@@ -34,6 +36,31 @@ _MUST_BE_REFUSED = (
     "request.authorization.signature",
 )
 _LENGTH_RULES = frozenset({"maxItems", "minItems", "maxLength", "minLength"})
+#: The deepest nesting of a body the proxy parses: Python's parser and the schema
+#: checks recurse, and the spec's bodies are 3 levels deep.
+MAX_DEPTH = 64
+#: A \u escape of a high surrogate not followed by a low one, or a low one alone.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+#: A JSON string, escapes included: its brackets are not nesting.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def nesting_depth(body: bytes) -> int:
+    """How deeply ``body``'s arrays and objects nest (brackets in strings do not count).
+
+    Measured before parsing, at C speed but for one step per bracket (the
+    checks call it only for a body with more brackets than the limit).
+
+    >>> nesting_depth(b'{"a": [1, {"b": "[[[["}]}')
+    3
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 @dataclass(frozen=True)
@@ -174,14 +201,30 @@ def _duplicate_keys(pointers: list[str]) -> Any:
 
 
 def _body_violations(check: str, validator: Validator, body: bytes) -> tuple[Any, list[Violation]]:
-    """The body parsed (None if it is not JSON), and what it breaks."""
+    """The body parsed (None if it is not JSON, or not JSON the proxy will read), and what it breaks."""
+    may_be_deep = body.count(b"[") + body.count(b"{") > MAX_DEPTH
+    if may_be_deep and (depth := nesting_depth(body)) > MAX_DEPTH:
+        expected = f"JSON nested at most {MAX_DEPTH} levels deep"
+        message = f"nested {depth} levels deep (the spec's bodies need 3)"
+        return None, [Violation(f"{check}.too-deep", "", expected, f"{depth} levels", message)]
     duplicates: list[str] = []
     try:
         data = json.loads(body.decode("utf-8"), object_pairs_hook=_duplicate_keys(duplicates))
     except (UnicodeDecodeError, ValueError) as error:
         actual = "an empty body" if not body.strip() else f"{error}"
         return None, [Violation(f"{check}.json", "", "a JSON document (UTF-8)", actual, "not JSON")]
-    violations = [
+    violations = []
+    if b"\\u" in body and _LONE_SURROGATE.search(body):
+        violations.append(
+            Violation(
+                f"{check}.json",
+                None,
+                "Unicode text (UTF-8)",
+                "a \\u escape of half a surrogate pair",
+                "a lone surrogate escape: not a character, no UTF-8 form (parsers disagree on it)",
+            )
+        )
+    violations += [
         Violation(
             f"{check}.duplicate-key",
             None,
@@ -244,7 +287,7 @@ def _describe(check: str, error: SchemaError) -> list[Violation]:
             json_pointer(path),
             f"{rule}: {_rule_value(error.validator_value)}",
             actual,
-            error.message[:200],
+            error.message[:MAX_HELD_CHARS],
         )
     ]
 

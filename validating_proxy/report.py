@@ -1,22 +1,35 @@
 """The proxy's report: one JSON line per violation, and counts per operation and check.
 
 A line holds the time, the proxy's id for the exchange, the operation, the
-method and path, the response status (when there was one), the check, the
-JSON pointer into the body, what the contract expects and what was there.
-It never holds a header's value: only the fields the checks produced, and
-any secret the operator gave the proxy is blanked out of every line before
-it is written, wherever it turned up.
+method and path, the response status the client got (when it got one from
+the upstream), the check, the JSON pointer into the body, what the contract
+expects and what was there. It never holds a header's value but the
+client's own ``X-Request-Id`` (to find a test's lines): only the fields the
+checks produced.
+
+Bounds: each field is cut to its own length (:data:`FIELD_LIMITS`), and an
+exchange writes at most :data:`MAX_LINES_PER_EXCHANGE` lines (then one
+``report.truncated`` line with the count), so no line or run of lines grows
+with the body. Secrets: every secret the operator gave the proxy is blanked
+out of each field's whole value *before* it is cut, in each form it can take
+there (as given, JSON-escaped, percent-encoded, base64): a cut never leaves a
+prefix of one. Characters that split lines for some readers (U+2028, U+2029,
+U+0085) and lone surrogates are written as ``\\u`` escapes: a line is
+always one line of UTF-8.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote, quote_plus
 
 from auth_plugin.signing import new_date as isoformat_ms
 from validating_proxy.violation import Violation
@@ -24,8 +37,45 @@ from validating_proxy.violation import Violation
 #: The operation name for a request that matched no operation of the spec.
 UNKNOWN_OPERATION = "(no operation)"
 _REDACTED = "[secret]"
-_MAX_PATH_CHARS = 200
-_MAX_CLIENT_ID_CHARS = 100
+#: The longest text each field of a line holds (the rest is cut, after redaction).
+FIELD_LIMITS = {
+    "clientRequestId": 100,
+    "operation": 100,
+    "method": 20,
+    "path": 200,
+    "check": 100,
+    "pointer": 200,
+    "expected": 200,
+    "actual": 200,
+    "message": 300,
+}
+#: Lines one exchange may write; its other violations are counted, not written.
+MAX_LINES_PER_EXCHANGE = 50
+#: What some readers take for a line break, and what UTF-8 cannot encode.
+_UNSAFE_CHARACTERS = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The forms ``secret`` can take in a line: as given, JSON-escaped, in a Python ``repr``
+    (jsonschema quotes values that way in its messages), percent-encoded, base64.
+
+    >>> sorted(secret_forms('a"b/c'))  # doctest: +NORMALIZE_WHITESPACE
+    ['YSJiL2', 'YSJiL2M', 'a"b/c', 'a%22b%2Fc', 'a%22b%2fc', 'a\\\\"b/c']
+    """
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    for show in (repr, ascii):  # in a longer string: either quote style, so force both
+        forms |= {show(secret)[1:-1], show(secret + "'\"")[1:-4]}
+        if '"' not in secret:
+            forms.add(show(secret + "'")[1:-2])
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+        forms |= {encoded, re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), encoded)}
+    raw = secret.encode("utf-8")
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        text = encode(raw).decode("ascii").rstrip("=")
+        # The last character depends on what follows the secret: only the whole groups and
+        # the stable part of the last one are sure (both kept: the longer first).
+        forms |= {text, text[: len(raw) * 4 // 3]}
+    return {form for form in forms if form}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +102,11 @@ class Report:
 
     def __init__(self, path: Path | None, *, secrets: Iterable[str] = ()) -> None:
         self.path = path
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = sorted(
+            {form for secret in secrets if secret for form in secret_forms(secret)},
+            key=len,
+            reverse=True,
+        )
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,16 +132,21 @@ class Report:
         counts = self._violations.setdefault(exchange.operation, Counter())
         if not violations:
             return
-        now = isoformat_ms(datetime.now(UTC))
         for violation in violations:
             counts[violation.check] += 1
-            if self._file is not None:
-                self._file.write(
-                    self._redact(
-                        json.dumps(self._line(now, exchange, violation, status), ensure_ascii=False)
-                    )
-                    + "\n"
-                )
+        if self._file is None:
+            return
+        now = isoformat_ms(datetime.now(UTC))
+        written = violations[:MAX_LINES_PER_EXCHANGE]
+        lines = [self._line(now, exchange, violation, status) for violation in written]
+        if len(violations) > len(written):
+            rest = len(violations) - len(written)
+            cut = Violation(
+                "report.truncated", None, f"at most {MAX_LINES_PER_EXCHANGE} lines per exchange",
+                f"{rest} more", f"{rest} more violations of this exchange are counted, not written",
+            )  # fmt: skip
+            lines.append(self._line(now, exchange, cut, status))
+        self._file.write("".join(_one_line(line) + "\n" for line in lines))
 
     def summary(self) -> dict[str, Any]:
         """Counts per operation and check (``GET /_proxy/summary``, and printed on exit)."""
@@ -113,25 +172,45 @@ class Report:
     def _line(
         self, now: str, exchange: Exchange, violation: Violation, status: int | None
     ) -> dict[str, Any]:
-        return {
-            "time": now,
-            "requestId": exchange.request_id,
-            "clientRequestId": (exchange.client_request_id or "")[:_MAX_CLIENT_ID_CHARS] or None,
+        fields = {
+            "clientRequestId": exchange.client_request_id or None,
             "operation": exchange.operation,
             "method": exchange.method,
-            "path": exchange.path[:_MAX_PATH_CHARS],
-            "status": status,
+            "path": exchange.path,
             "check": violation.check,
             "pointer": violation.pointer,
             "expected": violation.expected,
             "actual": violation.actual,
             "message": violation.message,
         }
+        line: dict[str, Any] = {"time": now, "requestId": exchange.request_id, "status": status}
+        for name, value in fields.items():
+            line[name] = (
+                None if value is None else self._cut(self._redact(value), FIELD_LIMITS[name])
+            )
+        return {name: line[name] for name in _FIELD_ORDER}
 
-    def _redact(self, line: str) -> str:
-        for secret in self._secrets:
-            line = line.replace(secret, _REDACTED)
-        return line
+    def _redact(self, value: str) -> str:
+        for form in self._secrets:
+            if form in value:
+                value = value.replace(form, _REDACTED)
+        return value
+
+    @staticmethod
+    def _cut(value: str, limit: int) -> str:
+        return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+_FIELD_ORDER = (
+    "time", "requestId", "clientRequestId", "operation", "method", "path", "status",
+    "check", "pointer", "expected", "actual", "message",
+)  # fmt: skip
+
+
+def _one_line(line: dict[str, Any]) -> str:
+    """``line`` as JSON on one line of valid UTF-8, whatever its strings hold."""
+    text = json.dumps(line, ensure_ascii=False)
+    return _UNSAFE_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def format_summary(summary: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-#: The longest ``expected`` or ``actual`` text a report line holds.
-MAX_VALUE_CHARS = 200
+#: The longest text a violation holds for a value: enough that the report can
+#: blank a secret out of it whole before it cuts the value to its own limit.
+MAX_HELD_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +48,16 @@ def json_pointer(path: Sequence[str | int]) -> str:
 
 
 def shown(value: Any) -> str:
-    """A value as compact JSON, cut to :data:`MAX_VALUE_CHARS` characters.
+    """A value as compact JSON, cut to :data:`MAX_HELD_CHARS` characters.
+
+    The report cuts it shorter, after it has blanked out the secrets.
 
     >>> shown({"a": [1, 2]})
     '{"a":[1,2]}'
-    >>> len(shown("x" * 1000))
-    200
+    >>> len(shown("x" * 100_000))
+    16384
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    if len(text) > MAX_VALUE_CHARS:
-        text = text[: MAX_VALUE_CHARS - 3] + "..."
+    if len(text) > MAX_HELD_CHARS:
+        text = text[: MAX_HELD_CHARS - 3] + "..."
     return text

@@ -13,6 +13,7 @@ import socket
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,10 @@ def upstream() -> Iterator[RawUpstream]:
         yield server
 
 
-def serve(upstream: RawUpstream, tmp_path: Path, **options: object) -> RunningProxy:
-    return serve_proxy(upstream.url, tmp_path / "violations.jsonl", timeout=5, **options)  # type: ignore[return-value]
+def serve(
+    upstream: RawUpstream, tmp_path: Path, **options: object
+) -> AbstractContextManager[RunningProxy]:
+    return serve_proxy(upstream.url, tmp_path / "violations.jsonl", timeout=5, **options)
 
 
 @dataclass
@@ -325,3 +328,117 @@ def test_a_key_past_its_replay_budget_gets_429_with_retry_after(tmp_path: Path) 
         assert b'"errorCode":"TooManyRequests"' in refused
         assert len(upstream.received) == 1
         assert own_refusals(proxy) == ["proxy.replay-budget"]
+
+
+# --- bodies the parser and the report must survive -------------------------------------------
+
+
+def post_body(proxy: RunningProxy, body: bytes, target: bytes = DELETE.encode()) -> bytes:
+    return _raw(proxy, target, body)
+
+
+@pytest.mark.parametrize("side", ["request", "response"])
+def test_deep_nesting_is_a_violation_not_a_500(tmp_path: Path, side: str) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        if side == "response":
+            upstream.script.append(http_answer(200, b'{"deletedCount": ' + deep + b"}", JSON))
+            answer = post_body(proxy, json.dumps(DELETE_BODY).encode())
+        else:
+            answer = post_body(proxy, b'{"recordIds": ' + deep + b"}")
+        assert answer.startswith(b"HTTP/1.1 200 ")
+    assert f"{side}.body.too-deep" in checks(proxy)
+
+
+def test_a_lone_surrogate_is_reported_in_a_valid_line(tmp_path: Path) -> None:
+    body = b'{"recordIds": ["\\ud800x", "\\udc00", "\\ud83d\\ude00"], "permanent": "\\u2028"}'
+    with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        answer = post_body(proxy, body)
+        assert answer.startswith(b"HTTP/1.1 200 ")  # the upstream's answer, not the proxy's 500
+        raw = proxy.report_path.read_bytes()
+    raw.decode("utf-8")  # every line is valid UTF-8
+    assert b"\xe2\x80\xa8" not in raw  # U+2028 is escaped, so no reader splits a line at it
+    lines = raw.split(b"\n")[:-1]
+    assert all(json.loads(line) for line in lines)
+    assert "request.body.json" in checks(proxy)
+    assert len(raw.splitlines()) == len(lines)
+
+
+def test_no_line_grows_with_the_body_and_an_exchange_writes_at_most_50(tmp_path: Path) -> None:
+    huge_key = "k" * 800_000
+    many = {f"extra{i}": i for i in range(500)}
+    with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
+        post_body(proxy, json.dumps({"recordIds": ["x" * 800_000], huge_key: 1}).encode())
+        post_body(proxy, json.dumps({"recordIds": [DEMO_RECORD_ID], **many}).encode())
+        summary = proxy.summary()
+    lines = proxy.report_path.read_text(encoding="utf-8").split("\n")[:-1]
+    assert max(len(line) for line in lines) < 2_000
+    second = [json.loads(line) for line in lines if json.loads(line)["requestId"].endswith("2")]
+    assert len(second) == 51
+    assert second[-1]["check"] == "report.truncated"
+    assert int(second[-1]["actual"].removesuffix(" more")) >= 450
+    # Counted all the same.
+    assert summary["operations"]["bulkDeleteRecords"]["violations"]["request.body.schema"] >= 500
+
+
+# --- secrets, in every form ------------------------------------------------------------------
+
+TRICKY = 'se"cr\\et/ 고+%'
+
+
+def test_a_secret_never_reaches_the_report_in_any_form(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    secrets = {KEY: TRICKY}
+    escaped = json.dumps(TRICKY)[1:-1]
+    with (
+        raw_upstream() as upstream,
+        serve_proxy(upstream.url, tmp_path / "v.jsonl", secrets=secrets) as proxy,
+    ):
+        # JSON-escaped in a body value, cut at 200 characters right through the secret.
+        post_body(proxy, json.dumps({"recordIds": ["x" * 190 + TRICKY]}).encode())
+        # Percent-encoded in the path (an unknown operation, reported with its path).
+        post_body(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").encode())
+        post_body(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").lower().encode())
+        # In the response, under an unknown field.
+        upstream.script.append(http_answer(200, json.dumps({"leak": TRICKY * 3}).encode(), JSON))
+        post_body(proxy, json.dumps(DELETE_BODY).encode())
+        # Pasted into the Authorization header, and a malformed one holding a signature.
+        for value in (
+            f"HMAC-SHA256 apiKey={KEY}, date=2026-04-23T08:15:30Z, salt={TRICKY}, signature={TRICKY}",
+            f"HMAC-SHA256 apiKey={KEY}, date={TRICKY}, salt=0123456789abcdef, signature={'ab' * 32}",
+            f"HMAC-SHA256 apiKey={KEY} date=2026 signature={'cd' * 32}",
+        ):
+            host, port = proxy.url.removeprefix("http://").split(":")
+            with socket.create_connection((host, int(port)), timeout=10) as connection:
+                body = json.dumps(DELETE_BODY).encode()
+                connection.sendall(
+                    b"POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                    % (DELETE.encode(), value.encode(), len(body), body)
+                )
+                while connection.recv(65536):
+                    pass
+    text = proxy.report_path.read_text(encoding="utf-8")
+    assert "[secret]" in text
+    for form in (TRICKY, escaped, quote(TRICKY, safe=""), quote(TRICKY, safe="").lower()):
+        assert form not in text
+    # No prefix of the secret left by a cut (the secret's first 6 characters, in any form).
+    assert TRICKY[:6] not in text
+    assert escaped[:6] not in text
+    for run in ("ab" * 8, "cd" * 8):
+        assert run not in text  # no run of a signature from a malformed header
+
+
+def test_the_clients_request_id_is_kept_cut_and_redacted(tmp_path: Path) -> None:
+    with (
+        raw_upstream() as upstream,
+        serve_proxy(upstream.url, tmp_path / "v.jsonl", secrets={KEY: SECRET}) as proxy,
+    ):
+        httpx.post(
+            proxy.url + DELETE, content=b"{}", headers={"X-Request-Id": "t-" + SECRET + "y" * 500}
+        )
+    [*lines] = proxy.lines()
+    assert lines
+    assert all(line["clientRequestId"].startswith("t-[secret]y") for line in lines)
+    assert all(len(line["clientRequestId"]) <= 100 for line in lines)
