@@ -7,6 +7,10 @@ as a missing property, and a value outside the mapping is looked up as a
 component name (``"fieldType": "ErrorBody"`` is checked against ErrorBody).
 Here the discriminating property must be present, a string and a key of the
 mapping, each reported at that property; then the mapped branch is checked.
+
+Each schema is checked with every ``$ref`` inlined (:func:`inlined`): the
+same rules, but the validator never looks a reference up (through
+``referencing``, ~15% of the proxy's CPU per request; bench/README.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from openapi_schema_validator import (
     oas30_format_checker,
 )
 from openapi_schema_validator import _keywords as oas_keywords
+
+from crm_contract import resolve_ref
 
 
 def _discriminated_one_of(
@@ -63,22 +69,45 @@ def _discriminated_one_of(
             path=[name],
         )
     else:
-        yield from validator.descend(instance, {"$ref": mapping[value]})
+        yield from validator.descend(instance, schema[_MAPPED][value])
 
 
 _RequestValidator = validators.extend(OAS30WriteValidator, {"oneOf": _discriminated_one_of})  # type: ignore[no-untyped-call]
 _ResponseValidator = validators.extend(OAS30ReadValidator, {"oneOf": _discriminated_one_of})  # type: ignore[no-untyped-call]
 
 
-def _with_components(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    # The components travel with each schema, so its $refs resolve in place.
-    return {**schema, "components": spec["components"]}
+#: Where :func:`inlined` puts a discriminator's mapping, resolved: value -> schema.
+_MAPPED = "x-proxy-mapped"
+
+
+def inlined(spec: Mapping[str, Any], schema: Any) -> Any:
+    """``schema`` with every ``$ref`` replaced by what it names (OpenAPI 3.0 ignores a
+    ``$ref``'s siblings), and each discriminator's mapping resolved beside it.
+
+    >>> from crm_contract import document
+    >>> inlined(document(), {"$ref": "#/components/schemas/RecordId"})["maxLength"]
+    32
+    """
+    if isinstance(schema, list):
+        return [inlined(spec, item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    if "$ref" in schema:
+        return inlined(spec, resolve_ref(spec, schema))  # the spec's schemas are not recursive
+    result = {name: inlined(spec, value) for name, value in schema.items()}
+    discriminator = schema.get("discriminator")
+    mapping = discriminator.get("mapping") if isinstance(discriminator, Mapping) else None
+    if isinstance(mapping, Mapping):
+        result[_MAPPED] = {
+            value: inlined(spec, {"$ref": target}) for value, target in mapping.items()
+        }
+    return result
 
 
 def request_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Validator:
     """A validator of request bodies (``readOnly`` fields refused) for ``schema`` of ``spec``."""
     validator: Validator = _RequestValidator(
-        _with_components(spec, schema), format_checker=oas30_format_checker
+        inlined(spec, schema), format_checker=oas30_format_checker
     )
     return validator
 
@@ -86,6 +115,6 @@ def request_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Val
 def response_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Validator:
     """A validator of response bodies (``writeOnly`` fields refused) for ``schema`` of ``spec``."""
     validator: Validator = _ResponseValidator(
-        _with_components(spec, schema), format_checker=oas30_format_checker
+        inlined(spec, schema), format_checker=oas30_format_checker
     )
     return validator
