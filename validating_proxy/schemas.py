@@ -80,7 +80,7 @@ _ResponseValidator = validators.extend(OAS30ReadValidator, {"oneOf": _discrimina
 _MAPPED = "x-proxy-mapped"
 
 
-def inlined(spec: Mapping[str, Any], schema: Any) -> Any:
+def inlined(spec: dict[str, Any], schema: Any) -> Any:
     """``schema`` with every ``$ref`` replaced by what it names (OpenAPI 3.0 ignores a
     ``$ref``'s siblings), and each discriminator's mapping resolved beside it.
 
@@ -93,7 +93,7 @@ def inlined(spec: Mapping[str, Any], schema: Any) -> Any:
     if not isinstance(schema, Mapping):
         return schema
     if "$ref" in schema:
-        return inlined(spec, resolve_ref(spec, schema))  # the spec's schemas are not recursive
+        return inlined(spec, resolve_ref(spec, dict(schema)))  # the spec's schemas are not recursive
     result = {name: inlined(spec, value) for name, value in schema.items()}
     discriminator = schema.get("discriminator")
     mapping = discriminator.get("mapping") if isinstance(discriminator, Mapping) else None
@@ -104,7 +104,7 @@ def inlined(spec: Mapping[str, Any], schema: Any) -> Any:
     return result
 
 
-def request_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Validator:
+def request_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> Validator:
     """A validator of request bodies (``readOnly`` fields refused) for ``schema`` of ``spec``."""
     validator: Validator = _RequestValidator(
         inlined(spec, schema), format_checker=oas30_format_checker
@@ -112,7 +112,7 @@ def request_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Val
     return validator
 
 
-def response_validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Validator:
+def response_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> Validator:
     """A validator of response bodies (``writeOnly`` fields refused) for ``schema`` of ``spec``."""
     validator: Validator = _ResponseValidator(
         inlined(spec, schema), format_checker=oas30_format_checker
