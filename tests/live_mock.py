@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from collections.abc import Iterator
@@ -45,11 +46,22 @@ class RunningProxy:
     app: Starlette
     report_path: Path
 
+    def report_text(self) -> str:
+        """The report so far.
+
+        An exchange's lines are written just after its answer has gone: one
+        round trip to the proxy first, so that every answer received so far
+        has its lines written (once the proxy has stopped, they all are).
+        """
+        with contextlib.suppress(httpx.ConnectError):
+            self.summary()
+        if not self.report_path.exists():
+            return ""
+        return self.report_path.read_text(encoding="utf-8")
+
     def lines(self) -> list[dict[str, Any]]:
         """The report's lines so far, parsed."""
-        if not self.report_path.exists():
-            return []
-        text = self.report_path.read_text(encoding="utf-8")
+        text = self.report_text()
         # JSON lines end with "\n" only: a value may hold U+2028 or U+0085, which
         # str.splitlines() would also split at.
         return [json.loads(line) for line in text.split("\n") if line]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -43,7 +44,7 @@ from validating_proxy.authorization import (
     AuthorizationChecker,
     ReplayBudgetSpent,
 )
-from validating_proxy.checks import check_request, check_response
+from validating_proxy.checks import RequestVerdict, check_body, check_head, check_response
 from validating_proxy.contract import Contract, load_contract
 from validating_proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
 from validating_proxy.paths import PathRefused, normalised
@@ -152,14 +153,13 @@ async def forward(request: Request) -> Response:
             state, exchange, error.status, error.error_code, message, "proxy.body-timeout"
         )
     try:
-        verdict = check_request(
+        head = check_head(
             state.contract,
             state.authorization,
             method=method,
             path=path.text,
             content_type=request.headers.get("content-type"),
             authorization_values=request.headers.getlist("authorization"),
-            body=body,
         )
     except ReplayBudgetSpent as spent:
         message = (
@@ -170,13 +170,22 @@ async def forward(request: Request) -> Response:
             state, exchange, 429, "TooManyRequests", message, "proxy.replay-budget",
             headers={"Retry-After": str(spent.retry_after)},
         )  # fmt: skip
-    problems = list(verdict.violations)
-    if path.had_dot_segments:
-        problems.append(_DOT_SEGMENTS)
-    try:
-        answer = await state.upstream.send(
+    # The request goes out first and its body is checked while the upstream works on it
+    # (the task writes the request in its first step): bench/README.md, "overlap".
+    sending = asyncio.create_task(
+        state.upstream.send(
             method, path.raw, request.scope.get("query_string", b""), request.headers.raw, body
         )
+    )
+    await asyncio.sleep(0)
+    try:
+        verdict = check_body(head, body)
+    except BaseException:
+        sending.cancel()
+        raise
+    problems = [*verdict.violations, *([_DOT_SEGMENTS] if path.had_dot_segments else [])]
+    try:
+        answer = await sending
     except UpstreamFailure as failure:
         state.report.record(exchange, [*problems, failure.violation], None)
         return error_response(
@@ -184,6 +193,29 @@ async def forward(request: Request) -> Response:
             failure.error_code,
             f"{failure.message} (proxy request {exchange.request_id})",
         )
+    if state.fail_on_violation:
+        found = _response_violations(state, verdict, answer)
+        state.report.record(exchange, [*problems, *found], answer.status)
+        if found:
+            checks = ", ".join(f"{v.check} at {v.pointer}" if v.pointer else v.check for v in found)
+            return error_response(
+                502,
+                "ContractViolation",
+                f"the upstream's {answer.status} response breaks openapi.yaml: {checks} "
+                f"(proxy request {exchange.request_id}; details in the proxy's report)",
+            )
+        background = None
+    else:
+        # Nothing hangs on the verdict: the answer goes back first, then it is checked.
+        background = BackgroundTask(_check_and_record, state, exchange, verdict, problems, answer)
+    response = Response(answer.raw, status_code=answer.status, background=background)
+    response.raw_headers = _response_headers(method, answer)
+    return response
+
+
+def _response_violations(
+    state: ProxyState, verdict: RequestVerdict, answer: UpstreamAnswer
+) -> list[Violation]:
     # latin-1 maps every byte to one character: a check never fails to decode a header.
     headers = {
         name.lower().decode("latin-1"): value.decode("latin-1") for name, value in answer.headers
@@ -201,18 +233,26 @@ async def forward(request: Request) -> Response:
         found.append(
             Violation(undecodable.check, None, undecodable.expected, "", undecodable.message)
         )
+    return found
+
+
+async def _check_and_record(
+    state: ProxyState,
+    exchange: Exchange,
+    verdict: RequestVerdict,
+    problems: list[Violation],
+    answer: UpstreamAnswer,
+) -> None:
+    """Check an answer already forwarded, and record the exchange; a fault here is reported
+    (the client has its answer: nothing can be sent any more)."""
+    # First let the answer's bytes go (http_edge holds a write until the loop's next turn).
+    await asyncio.sleep(0)
+    try:
+        found = _response_violations(state, verdict, answer)
+    except Exception as fault:
+        message = f"the proxy failed checking this answer ({type(fault).__name__})"
+        found = [Violation("proxy.fault", None, "", "", message)]
     state.report.record(exchange, [*problems, *found], answer.status)
-    if found and state.fail_on_violation:
-        checks = ", ".join(f"{v.check} at {v.pointer}" if v.pointer else v.check for v in found)
-        return error_response(
-            502,
-            "ContractViolation",
-            f"the upstream's {answer.status} response breaks openapi.yaml: {checks} "
-            f"(proxy request {exchange.request_id}; details in the proxy's report)",
-        )
-    response = Response(answer.raw, status_code=answer.status)
-    response.raw_headers = _response_headers(method, answer)
-    return response
 
 
 _DOT_SEGMENTS = Violation(

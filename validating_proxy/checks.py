@@ -95,7 +95,33 @@ def check_request(
     authorization_values: Sequence[str],
     body: bytes,
 ) -> RequestVerdict:
-    """Check one request against the operation the spec serves at ``method path``."""
+    """Check one request against the operation the spec serves at ``method path``:
+    :func:`check_head`, then :func:`check_body`."""
+    head = check_head(
+        contract,
+        authorization,
+        method=method,
+        path=path,
+        content_type=content_type,
+        authorization_values=authorization_values,
+    )
+    return check_body(head, body)
+
+
+def check_head(
+    contract: Contract,
+    authorization: AuthorizationChecker,
+    *,
+    method: str,
+    path: str,
+    content_type: str | None,
+    authorization_values: Sequence[str],
+) -> RequestVerdict:
+    """What a request's head breaks: its operation, its ``Authorization``, its media type.
+
+    Raises :class:`~validating_proxy.authorization.ReplayBudgetSpent` for a key
+    that has spent its replay budget (the proxy refuses that request).
+    """
     operation = contract.find(method, path)
     if operation is None:
         methods = contract.methods_at(path)
@@ -114,8 +140,15 @@ def check_request(
     violations += _media_type_violations(
         "request.content-type", operation.request_media_types, content_type, "request body"
     )
-    violations += _body_violations("request.body", operation.request_body, body)[1]
     return RequestVerdict(operation, tuple(violations))
+
+
+def check_body(head: RequestVerdict, body: bytes) -> RequestVerdict:
+    """``head`` (from :func:`check_head`) with what the request's body breaks added."""
+    if head.operation is None:
+        return head
+    found = _body_violations("request.body", head.operation.request_body, body)[1]
+    return RequestVerdict(head.operation, (*head.violations, *found))
 
 
 def check_response(

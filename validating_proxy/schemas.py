@@ -93,7 +93,9 @@ def inlined(spec: dict[str, Any], schema: Any) -> Any:
     if not isinstance(schema, Mapping):
         return schema
     if "$ref" in schema:
-        return inlined(spec, resolve_ref(spec, dict(schema)))  # the spec's schemas are not recursive
+        return inlined(
+            spec, resolve_ref(spec, dict(schema))
+        )  # the spec's schemas are not recursive
     result = {name: inlined(spec, value) for name, value in schema.items()}
     discriminator = schema.get("discriminator")
     mapping = discriminator.get("mapping") if isinstance(discriminator, Mapping) else None

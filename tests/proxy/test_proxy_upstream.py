@@ -342,7 +342,7 @@ def test_no_secret_or_header_value_reaches_the_report(
         DELETE_BODY,
         f"HMAC-SHA256 apiKey={KEY}, date=2026-04-23T08:15:30Z, salt={SECRET}, signature={SECRET}",
     )
-    text = proxy.report_path.read_text(encoding="utf-8")
+    text = proxy.report_text()
     checks = {line["check"] for line in proxy.lines()}
     assert {
         "response.error-code.unknown",
