@@ -16,10 +16,10 @@ from itertools import accumulate
 from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
-from jsonschema.protocols import Validator
 
 from validating_proxy.authorization import AuthorizationChecker
 from validating_proxy.contract import Contract, OperationContract, ResponseContract
+from validating_proxy.schemas import BodyValidator
 from validating_proxy.violation import MAX_HELD_CHARS, Violation, json_pointer, shown
 
 #: Violations of a request that the contract says the server must refuse.
@@ -233,7 +233,9 @@ def _duplicate_keys(pointers: list[str]) -> Any:
     return hook
 
 
-def _body_violations(check: str, validator: Validator, body: bytes) -> tuple[Any, list[Violation]]:
+def _body_violations(
+    check: str, validator: BodyValidator, body: bytes
+) -> tuple[Any, list[Violation]]:
     """The body parsed (None if it is not JSON, or not JSON the proxy will read), and what it breaks."""
     may_be_deep = body.count(b"[") + body.count(b"{") > MAX_DEPTH
     if may_be_deep and (depth := nesting_depth(body)) > MAX_DEPTH:

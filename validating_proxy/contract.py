@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
-from jsonschema.protocols import Validator
-
 import crm_contract
 from crm_contract import resolve_ref
-from validating_proxy.schemas import request_validator, response_validator
+from validating_proxy.schemas import BodyValidator, request_validator, response_validator
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class ResponseContract:
 
     status: int
     #: Validates the JSON body (a read validator: response rules); None when no body is documented.
-    body: Validator | None
+    body: BodyValidator | None
     media_types: frozenset[str]
     #: Documented headers, lower-cased name -> (schema, required).
     headers: dict[str, tuple[dict[str, Any], bool]]
@@ -45,7 +43,7 @@ class OperationContract:
     path: str
     request_media_types: frozenset[str]
     #: Validates the request body (a write validator: request rules).
-    request_body: Validator
+    request_body: BodyValidator
     responses: dict[int, ResponseContract]
 
 

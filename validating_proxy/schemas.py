@@ -16,7 +16,7 @@ same rules, but the validator never looks a reference up (through
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import validators
 from jsonschema.exceptions import ValidationError
@@ -29,6 +29,7 @@ from openapi_schema_validator import (
 from openapi_schema_validator import _keywords as oas_keywords
 
 from crm_contract import resolve_ref
+from validating_proxy.fast_path import FastThenThorough
 
 
 def _discriminated_one_of(
@@ -106,17 +107,21 @@ def inlined(spec: dict[str, Any], schema: Any) -> Any:
     return result
 
 
-def request_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> Validator:
+class BodyValidator(Protocol):
+    """What the checks ask of a body's validator."""
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]: ...
+
+
+def request_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> BodyValidator:
     """A validator of request bodies (``readOnly`` fields refused) for ``schema`` of ``spec``."""
-    validator: Validator = _RequestValidator(
-        inlined(spec, schema), format_checker=oas30_format_checker
-    )
-    return validator
+    whole = inlined(spec, schema)
+    thorough: Validator = _RequestValidator(whole, format_checker=oas30_format_checker)
+    return FastThenThorough(thorough, whole)
 
 
-def response_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> Validator:
+def response_validator(spec: dict[str, Any], schema: Mapping[str, Any]) -> BodyValidator:
     """A validator of response bodies (``writeOnly`` fields refused) for ``schema`` of ``spec``."""
-    validator: Validator = _ResponseValidator(
-        inlined(spec, schema), format_checker=oas30_format_checker
-    )
-    return validator
+    whole = inlined(spec, schema)
+    thorough: Validator = _ResponseValidator(whole, format_checker=oas30_format_checker)
+    return FastThenThorough(thorough, whole)
