@@ -44,7 +44,13 @@ from validating_proxy.authorization import (
     AuthorizationChecker,
     ReplayBudgetSpent,
 )
-from validating_proxy.checks import RequestVerdict, check_body, check_head, check_response
+from validating_proxy.checks import (
+    RequestVerdict,
+    check_body,
+    check_head,
+    check_response,
+    duplicate_content_type,
+)
 from validating_proxy.contract import Contract, load_contract
 from validating_proxy.forwarding import Upstream, UpstreamAnswer, UpstreamFailure
 from validating_proxy.paths import PathRefused, normalised
@@ -184,6 +190,9 @@ async def forward(request: Request) -> Response:
         sending.cancel()
         raise
     problems = [*verdict.violations, *([_DOT_SEGMENTS] if path.had_dot_segments else [])]
+    if verdict.operation is not None:
+        content_types = len(request.headers.getlist("content-type"))
+        problems += duplicate_content_type("request", content_types)
     try:
         answer = await sending
     except UpstreamFailure as failure:
@@ -228,6 +237,9 @@ def _response_violations(
         headers=headers,
         body=answer.decoded,
     )
+    if verdict.operation is not None:
+        count = sum(1 for name, _ in answer.headers if name.lower() == b"content-type")
+        found += duplicate_content_type("response", count)
     undecodable = answer.decoding_refused
     if undecodable is not None and verdict.operation is not None:
         found.append(

@@ -209,6 +209,26 @@ def check_response(
 # --- bodies ---------------------------------------------------------------------------
 
 
+def duplicate_content_type(side: str, count: int) -> list[Violation]:
+    """A message with ``count`` Content-Type headers: more than one is a violation of ``side``
+    (``request`` or ``response``), since parsers disagree on which one counts.
+
+    >>> [v.check for v in duplicate_content_type("response", 2)]
+    ['response.duplicate-content-type']
+    """
+    if count <= 1:
+        return []
+    return [
+        Violation(
+            f"{side}.duplicate-content-type",
+            None,
+            "one Content-Type header",
+            f"{count} headers",
+            "Content-Type is given more than once (parsers disagree on which one counts)",
+        )
+    ]
+
+
 def _media_type_violations(
     check: str, documented: frozenset[str], content_type: str | None, what: str
 ) -> list[Violation]:

@@ -442,3 +442,26 @@ def test_the_clients_request_id_is_kept_cut_and_redacted(tmp_path: Path) -> None
     assert lines
     assert all(line["clientRequestId"].startswith("t-[secret]y") for line in lines)
     assert all(len(line["clientRequestId"]) <= 100 for line in lines)
+
+
+def test_a_second_content_type_is_a_violation_either_way(tmp_path: Path) -> None:
+    with (
+        raw_upstream() as upstream,
+        serve_proxy(upstream.url, tmp_path / "v.jsonl", fail_on_violation=True) as proxy,
+    ):
+        upstream.script.append(http_answer(200, DELETED, JSON, ("Content-Type", "text/plain")))
+        body = json.dumps(DELETE_BODY).encode()
+        host, port = proxy.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(
+                b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                % (DELETE.encode(), len(body), body)
+            )
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 502 ")  # under --fail-on-violation
+    found = checks(proxy)
+    assert "request.duplicate-content-type" in found
+    assert "response.duplicate-content-type" in found
