@@ -1,6 +1,7 @@
 """The contract model: ``openapi.yaml`` read once, and the facts every other part asks of it.
 
 Operations (path, method, role, request schema, statuses), ``info.version``,
+the roles in rank order and the request body limit (``info``'s extensions),
 the authentication failures (errorCode -> status, from the ``HmacAuth``
 table), the errorCodes each status documents and their messages (the
 examples), the field types. It imports
@@ -22,10 +23,14 @@ from crm_contract.model import (
     document,
     error_catalogue,
     error_codes,
+    example_message,
     field_types,
+    max_request_body_bytes,
     operation,
     operations,
     resolve_ref,
+    role_rank,
+    roles,
     spec_path,
     version,
 )
@@ -38,10 +43,14 @@ __all__ = [
     "document",
     "error_catalogue",
     "error_codes",
+    "example_message",
     "field_types",
+    "max_request_body_bytes",
     "operation",
     "operations",
     "resolve_ref",
+    "role_rank",
+    "roles",
     "spec_path",
     "version",
 ]

@@ -50,6 +50,36 @@ def version() -> str:
     return str(_parsed()["info"]["version"])
 
 
+def roles() -> tuple[str, ...]:
+    """The workspace roles, from the lowest rank to the highest (``info.x-roles``).
+
+    >>> roles()
+    ('MEMBER', 'OWNER')
+    """
+    return tuple(str(role) for role in _parsed()["info"]["x-roles"])
+
+
+def role_rank(role: str) -> int:
+    """How high ``role`` ranks (0 the lowest); ``KeyError`` for a role the spec does not list.
+
+    >>> role_rank("OWNER") > role_rank("MEMBER")
+    True
+    """
+    ranked = roles()
+    if role not in ranked:
+        raise KeyError(f"{role!r} is not one of the spec's roles {ranked}")
+    return ranked.index(role)
+
+
+def max_request_body_bytes() -> int:
+    """The largest request body the API reads (``info.x-max-request-body-bytes``).
+
+    >>> max_request_body_bytes()
+    1048576
+    """
+    return int(_parsed()["info"]["x-max-request-body-bytes"])
+
+
 def resolve_ref(spec: Document, node: Document) -> Document:
     """``node``, or what its ``$ref`` (a local ``#/...`` pointer, followed to the end) names.
 
@@ -174,6 +204,25 @@ def error_codes(operation_id: str, status: int) -> frozenset[str]:
     if status in auth_failure_statuses():
         codes |= set(auth_failures())
     return frozenset(codes)
+
+
+def example_message(operation_id: str, status: int, error_code: str) -> str:
+    """The ``errorMessage`` of the operation's example for ``error_code`` under ``status``.
+
+    >>> example_message("createProperty", 403, "Forbidden")
+    'OWNER 권한이 필요합니다.'
+    """
+    spec = _parsed()
+    served = operation(operation_id)
+    answer = resolve_ref(
+        spec, spec["paths"][served.path][served.method.lower()]["responses"][str(status)]
+    )
+    for media in answer.get("content", {}).values():
+        for example in media.get("examples", {}).values():
+            value = example.get("value")
+            if isinstance(value, dict) and value.get("errorCode") == error_code:
+                return str(value["errorMessage"])
+    raise KeyError(f"{operation_id} documents no {error_code} example under {status}")
 
 
 @cache

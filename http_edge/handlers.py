@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import crm_contract
 from http_edge.errors import ApiError
 from http_edge.responses import error_body
 
-#: The largest request body either server reads (PayloadTooLarge beyond it).
-MAX_BODY_BYTES = 1024 * 1024
+#: The largest request body either server reads (PayloadTooLarge beyond it): the API's.
+MAX_BODY_BYTES = crm_contract.max_request_body_bytes()
 #: How long a request's body may take to arrive once its head has (RequestTimeout beyond it).
 BODY_TIMEOUT_SECONDS = 10.0
 

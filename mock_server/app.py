@@ -72,8 +72,7 @@ def authenticate(mock: MockState, request: Request) -> ApiKey:
 
 def authorize(caller: ApiKey, operation: Operation) -> None:
     if ROLE_RANK[caller.role] < ROLE_RANK[operation.required_role]:
-        needed = "OWNER" if operation.required_role == "OWNER" else "MEMBER 이상"
-        raise ApiError(403, "Forbidden", f"{needed} 권한이 필요합니다.")
+        raise ApiError(403, "Forbidden", operation.forbidden_message)
 
 
 def check_content_type(request: Request) -> None:

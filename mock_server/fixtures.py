@@ -37,7 +37,9 @@ from typing import Any
 
 import yaml
 
-ROLES = ("OWNER", "MEMBER")
+import crm_contract
+
+ROLES = crm_contract.roles()
 #: Properties per entity by plan. Starter and Professional are documented;
 #: Design note: FREE 10 and ENTERPRISE unlimited (None) are our choice.
 PLAN_PROPERTY_QUOTAS: dict[str, int | None] = {

@@ -14,8 +14,8 @@ from pydantic import TypeAdapter
 
 import crm_contract
 
-#: Roles in rank order; "MEMBER" in x-required-role means MEMBER or higher.
-ROLE_RANK = {"MEMBER": 1, "OWNER": 2}
+#: Each role's rank (``info.x-roles``); "MEMBER" in x-required-role means MEMBER or higher.
+ROLE_RANK = {role: crm_contract.role_rank(role) for role in crm_contract.roles()}
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Operation(crm_contract.Operation):
 
     #: Validates the body: a generated model, or a type alias (the oneOf body).
     body: TypeAdapter[Any]
+    #: The 403 ``Forbidden`` message for a role below ``required_role`` (the spec's example).
+    forbidden_message: str
 
 
 @cache
@@ -33,6 +35,7 @@ def operations() -> dict[tuple[str, str], Operation]:
         key: Operation(
             **{field.name: getattr(served, field.name) for field in fields(served)},
             body=TypeAdapter(getattr(crm_core_models, served.request_schema)),
+            forbidden_message=crm_contract.example_message(served.operation_id, 403, "Forbidden"),
         )
         for key, served in crm_contract.operations().items()
     }

@@ -22,6 +22,7 @@ from typing import Any
 
 import pydantic_core
 
+import crm_contract
 from mock_server.clock import isoformat_ms
 from mock_server.fixtures import EntityFixture, Fixtures, WorkspaceFixture
 from mock_server.ids import format_id, new_id
@@ -57,7 +58,7 @@ class DuplicateKey(StoreError):
         self.key = key
 
 
-SCHEMA = """
+SCHEMA_TEMPLATE = """
 CREATE TABLE IF NOT EXISTS workspaces (
     workspace_id   TEXT PRIMARY KEY,
     account_id     TEXT NOT NULL,
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS workspaces (
 CREATE TABLE IF NOT EXISTS api_keys (
     api_key      TEXT PRIMARY KEY,
     api_secret   TEXT NOT NULL,
-    role         TEXT NOT NULL CHECK (role IN ('OWNER', 'MEMBER')),
+    role         TEXT NOT NULL CHECK (role IN ({roles})),
     workspace_id TEXT NOT NULL REFERENCES workspaces ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS entities (
@@ -133,6 +134,8 @@ CREATE TABLE IF NOT EXISTS accepted_signatures (
 );
 CREATE INDEX IF NOT EXISTS accepted_signatures_expiry ON accepted_signatures (expires);
 """
+#: The tables; a key's role is one of the spec's (``info.x-roles``).
+SCHEMA = SCHEMA_TEMPLATE.replace("{roles}", ", ".join(f"'{role}'" for role in crm_contract.roles()))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import crm_contract
 from auth_plugin.signing import utc_now
 from http_edge.errors import ApiError
 from http_edge.handlers import (
@@ -60,7 +61,7 @@ from validating_proxy.violation import Violation
 #: The proxy's own paths; never forwarded.
 PROXY_PREFIX = "/_proxy/"
 #: Twice the API's 1 MiB: a body the API refuses with 413 still reaches it.
-DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 2 * crm_contract.max_request_body_bytes()
 DEFAULT_TIMEOUT = 30.0
 
 

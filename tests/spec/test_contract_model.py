@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import crm_contract
 from auth_plugin import ErrorCode
 from mock_server.app import AUTH_MESSAGES, AUTH_STATUS
@@ -56,3 +58,28 @@ def test_error_codes_per_status_add_the_auth_failures_where_they_come() -> None:
     assert "Forbidden" in crm_contract.error_codes("bulkDeleteRecords", 403)
     assert crm_contract.error_codes("createProperty", 409) == {"DuplicatedName", "DuplicatedKey"}
     assert not auth & crm_contract.error_codes("createProperty", 409)
+
+
+def test_the_roles_are_those_operations_require_in_the_order_the_prose_gives() -> None:
+    assert {op.required_role for op in crm_contract.operations().values()} <= set(
+        crm_contract.roles()
+    )
+    assert "OWNER ranks above MEMBER" in crm_contract.document()["info"]["description"]
+    assert crm_contract.role_rank("OWNER") > crm_contract.role_rank("MEMBER")
+    with pytest.raises(KeyError):
+        crm_contract.role_rank("ADMIN")
+
+
+def test_the_body_limit_is_the_one_the_413_example_states() -> None:
+    limit = crm_contract.max_request_body_bytes()
+    message = crm_contract.error_catalogue()["PayloadTooLarge"].message
+    assert str(limit) in message
+    assert limit == 1024 * 1024  # "1 MiB" in the 413's design note
+
+
+def test_the_mock_refuses_a_low_role_with_the_operations_own_example_message() -> None:
+    for served in crm_contract.operations().values():
+        if served.required_role == crm_contract.roles()[0]:
+            continue
+        message = crm_contract.example_message(served.operation_id, 403, "Forbidden")
+        assert served.required_role in message
