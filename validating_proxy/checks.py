@@ -12,11 +12,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from traffic.record import nesting_depth
 from validating_proxy.authorization import AuthorizationChecker
 from validating_proxy.contract import Contract, OperationContract, ResponseContract
 from validating_proxy.schemas import BodyValidator
@@ -44,23 +44,6 @@ _LONE_SURROGATE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
-#: A JSON string, escapes included: its brackets are not nesting.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
-
-
-def nesting_depth(body: bytes) -> int:
-    """How deeply ``body``'s arrays and objects nest (brackets in strings do not count).
-
-    Measured before parsing, at C speed but for one step per bracket (the
-    checks call it only for a body with more brackets than the limit).
-
-    >>> nesting_depth(b'{"a": [1, {"b": "[[[["}]}')
-    3
-    """
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ always one line of UTF-8.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -29,14 +27,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote, quote_plus
 
 from auth_plugin.signing import new_date as isoformat_ms
+from traffic.record import json_line
+from traffic.redaction import Redactor
 from validating_proxy.violation import Violation
 
 #: The operation name for a request that matched no operation of the spec.
 UNKNOWN_OPERATION = "(no operation)"
-_REDACTED = "[secret]"
 #: The longest text each field of a line holds (the rest is cut, after redaction).
 FIELD_LIMITS = {
     "clientRequestId": 100,
@@ -51,31 +49,6 @@ FIELD_LIMITS = {
 }
 #: Lines one exchange may write; its other violations are counted, not written.
 MAX_LINES_PER_EXCHANGE = 50
-#: What some readers take for a line break, and what UTF-8 cannot encode.
-_UNSAFE_CHARACTERS = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
-
-
-def secret_forms(secret: str) -> set[str]:
-    """The forms ``secret`` can take in a line: as given, JSON-escaped, in a Python ``repr``
-    (jsonschema quotes values that way in its messages), percent-encoded, base64.
-
-    >>> sorted(secret_forms('a"b/c'))  # doctest: +NORMALIZE_WHITESPACE
-    ['YSJiL2', 'YSJiL2M', 'a"b/c', 'a%22b%2Fc', 'a%22b%2fc', 'a\\\\"b/c']
-    """
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    for show in (repr, ascii):  # in a longer string: either quote style, so force both
-        forms |= {show(secret)[1:-1], show(secret + "'\"")[1:-4]}
-        if '"' not in secret:
-            forms.add(show(secret + "'")[1:-2])
-    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
-        forms |= {encoded, re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), encoded)}
-    raw = secret.encode("utf-8")
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        text = encode(raw).decode("ascii").rstrip("=")
-        # The last character depends on what follows the secret: only the whole groups and
-        # the stable part of the last one are sure (both kept: the longer first).
-        forms |= {text, text[: len(raw) * 4 // 3]}
-    return {form for form in forms if form}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +75,7 @@ class Report:
 
     def __init__(self, path: Path | None, *, secrets: Iterable[str] = ()) -> None:
         self.path = path
-        self._secrets = sorted(
-            {form for secret in secrets if secret for form in secret_forms(secret)},
-            key=len,
-            reverse=True,
-        )
+        self._redactor = Redactor(secrets)
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +115,7 @@ class Report:
                 f"{rest} more", f"{rest} more violations of this exchange are counted, not written",
             )  # fmt: skip
             lines.append(self._line(now, exchange, cut, status))
-        self._file.write("".join(_one_line(line) + "\n" for line in lines))
+        self._file.write("".join(json_line(line) + "\n" for line in lines))
 
     def summary(self) -> dict[str, Any]:
         """Counts per operation and check (``GET /_proxy/summary``, and printed on exit)."""
@@ -191,10 +160,7 @@ class Report:
         return {name: line[name] for name in _FIELD_ORDER}
 
     def _redact(self, value: str) -> str:
-        for form in self._secrets:
-            if form in value:
-                value = value.replace(form, _REDACTED)
-        return value
+        return self._redactor.text(value)
 
     @staticmethod
     def _cut(value: str, limit: int) -> str:
@@ -205,12 +171,6 @@ _FIELD_ORDER = (
     "time", "requestId", "clientRequestId", "operation", "method", "path", "status",
     "check", "pointer", "expected", "actual", "message",
 )  # fmt: skip
-
-
-def _one_line(line: dict[str, Any]) -> str:
-    """``line`` as JSON on one line of valid UTF-8, whatever its strings hold."""
-    text = json.dumps(line, ensure_ascii=False)
-    return _UNSAFE_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def format_summary(summary: dict[str, Any]) -> str:

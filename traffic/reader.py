@@ -1,0 +1,96 @@
+"""Reading traffic files back: every line checked, every problem named by file and line.
+
+Nothing in a traffic file is executed or trusted: a line is JSON that must be
+an object of this format and version, with fields of the right types, within
+:data:`MAX_LINE_BYTES`; anything else stops the read with a
+:class:`TrafficError` that names the file, the line and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from traffic.record import FORMAT, FORMAT_VERSION, Call
+
+#: The longest line read (a call holds at most two bodies of the API's 1 MiB, escaped).
+MAX_LINE_BYTES = 8 * 1024 * 1024
+_STRING_OR_NULL = ("contract", "time", "operation", "keyId", "keyRole")
+
+
+class TrafficError(ValueError):
+    """A traffic file that cannot be read; the message names the file and the line."""
+
+
+def read_calls(paths: Iterable[Path]) -> Iterator[tuple[Path, int, Call]]:
+    """Each call of each file, with where it came from, in file order.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bad.jsonl"
+    >>> _ = path.write_text('{"format": "something-else"}\\n')
+    >>> try:
+    ...     next(read_calls([path]))
+    ... except TrafficError as error:
+    ...     print(str(error).split("bad.jsonl")[1])
+    :1: not a crm-core-traffic line (format 'something-else')
+    """
+    for path in paths:
+        yield from _read_file(path)
+
+
+def _read_file(path: Path) -> Iterator[tuple[Path, int, Call]]:
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise TrafficError(f"{path}: cannot read: {error.strerror}") from None
+    with handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE_BYTES:
+                raise TrafficError(f"{path}:{number}: a line longer than {MAX_LINE_BYTES} bytes")
+            if not line.strip():
+                continue
+            complete = line.endswith(b"\n")
+            try:
+                data = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                reason = "cut short (the file ends inside it)" if not complete else "not JSON"
+                raise TrafficError(f"{path}:{number}: {reason}") from None
+            yield path, number, parse_call(data, f"{path}:{number}")
+
+
+def parse_call(data: Any, where: str) -> Call:
+    """``data`` (one line's JSON) as a :class:`Call`; :class:`TrafficError` naming ``where``."""
+    if not isinstance(data, dict):
+        raise TrafficError(f"{where}: not a JSON object")
+    if data.get("format") != FORMAT:
+        raise TrafficError(
+            f"{where}: not a {FORMAT} line (format {str(data.get('format'))[:40]!r})"
+        )
+    version = data.get("version")
+    if version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        hint = " (written by a newer version of this tool)" if newer else ""
+        raise TrafficError(
+            f"{where}: format version {str(version)[:20]} is not {FORMAT_VERSION}{hint}"
+        )
+    for name in ("source", "method", "path"):
+        if not isinstance(data.get(name), str):
+            raise TrafficError(f"{where}: {name} must be a string")
+    for name in _STRING_OR_NULL:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise TrafficError(f"{where}: {name} must be a string or null")
+    if not isinstance(data.get("request"), dict):
+        raise TrafficError(f"{where}: request must be an object")
+    response = data.get("response")
+    if response is not None:
+        status = response.get("status") if isinstance(response, dict) else None
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise TrafficError(f"{where}: response.status must be a status code (100-599)")
+    return Call.from_json(data)
