@@ -16,7 +16,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypedDict
 
@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import crm_contract
+from auth_plugin.signing import new_date as isoformat_ms
 from auth_plugin.signing import utc_now
 from http_edge.errors import ApiError
 from http_edge.handlers import (
@@ -40,10 +41,13 @@ from http_edge.handlers import (
     read_body,
 )
 from http_edge.protocol import reporting_refusals
+from traffic import Call, Redactor, TrafficWriter
+from traffic.record import body_from_bytes
 from validating_proxy.authorization import (
     DEFAULT_REPLAY_BUDGET,
     AuthorizationChecker,
     ReplayBudgetSpent,
+    api_key_of,
 )
 from validating_proxy.checks import (
     RequestVerdict,
@@ -101,6 +105,49 @@ class ProxyState:
     fail_on_violation: bool
     max_body_bytes: int
     request_ids: Callable[[], str]
+    #: Every exchange that reached the upstream, when ``--traffic`` is given.
+    traffic: TrafficWriter | None = None
+
+    def record_call(
+        self,
+        request: Request,
+        exchange: Exchange,
+        body: bytes,
+        answer: UpstreamAnswer | None,
+    ) -> None:
+        """One line of the traffic file for an exchange that reached the upstream."""
+        if self.traffic is None:
+            return
+        request_body, request_note = body_from_bytes(body, self.max_body_bytes)
+        response_body = response_note = response_type = None
+        if answer is not None:
+            if answer.decoded is None:
+                response_note = "not decodable"
+            else:
+                response_body, response_note = body_from_bytes(
+                    answer.decoded, 4 * self.max_body_bytes
+                )
+            response_type = next(
+                (v.decode("latin-1") for n, v in answer.headers if n.lower() == b"content-type"),
+                None,
+            )
+        self.traffic.write(
+            Call(
+                source="proxy",
+                operation=None if exchange.operation == UNKNOWN_OPERATION else exchange.operation,
+                method=exchange.method,
+                path=exchange.path,
+                status=None if answer is None else answer.status,
+                request_body=request_body,
+                request_content_type=request.headers.get("content-type"),
+                request_note=request_note,
+                response_body=response_body,
+                response_content_type=response_type,
+                response_note=response_note,
+                key_id=api_key_of(request.headers.getlist("authorization")),
+                time=isoformat_ms(datetime.now(UTC)),
+            )
+        )
 
     def edge_refusal(self, status: int, error_code: str, message: str) -> None:
         """Record a request the HTTP edge refused before the app saw it (431, 408, 400)."""
@@ -198,6 +245,7 @@ async def forward(request: Request) -> Response:
         answer = await sending
     except UpstreamFailure as failure:
         state.report.record(exchange, [*problems, failure.violation], None)
+        state.record_call(request, exchange, body, None)
         return error_response(
             failure.status,
             failure.error_code,
@@ -206,6 +254,7 @@ async def forward(request: Request) -> Response:
     if state.fail_on_violation:
         found = _response_violations(state, verdict, answer)
         state.report.record(exchange, [*problems, *found], answer.status)
+        state.record_call(request, exchange, body, answer)
         if found:
             checks = ", ".join(f"{v.check} at {v.pointer}" if v.pointer else v.check for v in found)
             return error_response(
@@ -217,7 +266,9 @@ async def forward(request: Request) -> Response:
         background = None
     else:
         # Nothing hangs on the verdict: the answer goes back first, then it is checked.
-        background = BackgroundTask(_check_and_record, state, exchange, verdict, problems, answer)
+        background = BackgroundTask(
+            _check_and_record, state, request, exchange, verdict, problems, body, answer
+        )
     response = Response(answer.raw, status_code=answer.status, background=background)
     response.raw_headers = _response_headers(method, answer)
     return response
@@ -251,9 +302,11 @@ def _response_violations(
 
 async def _check_and_record(
     state: ProxyState,
+    request: Request,
     exchange: Exchange,
     verdict: RequestVerdict,
     problems: list[Violation],
+    body: bytes,
     answer: UpstreamAnswer,
 ) -> None:
     """Check an answer already forwarded, and record the exchange; a fault here is reported
@@ -266,6 +319,7 @@ async def _check_and_record(
         message = f"the proxy failed checking this answer ({type(fault).__name__})"
         found = [Violation("proxy.fault", None, "", "", message)]
     state.report.record(exchange, [*problems, *found], answer.status)
+    state.record_call(request, exchange, body, answer)
 
 
 _DOT_SEGMENTS = Violation(
@@ -335,13 +389,16 @@ def create_proxy_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], datetime] = utc_now,
     replay_budget: int = DEFAULT_REPLAY_BUDGET,
+    traffic_path: Path | None = None,
+    hash_key_ids: bool = False,
     forwarder: Upstream | None = None,
 ) -> Starlette:
     """The validating proxy in front of ``upstream``, as an ASGI app.
 
     ``secrets`` (API key -> secret) lets it check those keys' signatures
     and spot their replays (``replay_budget`` live signatures per key);
-    ``report_path`` receives one JSON line per violation; ``clock`` judges
+    ``report_path`` receives one JSON line per violation, ``traffic_path``
+    one per exchange (:mod:`traffic`; key ids hashed with ``hash_key_ids``); ``clock`` judges
     signature dates; ``forwarder`` replaces the :class:`Upstream` built
     from ``upstream`` (a test's, to make forwarding fail).
 
@@ -358,12 +415,19 @@ def create_proxy_app(
         fail_on_violation=fail_on_violation,
         max_body_bytes=max_body_bytes,
         request_ids=_request_ids(),
+        traffic=None
+        if traffic_path is None
+        else TrafficWriter(
+            traffic_path, redactor=Redactor((secrets or {}).values()), hash_key_ids=hash_key_ids
+        ),
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await state.upstream.aclose()
+        if state.traffic is not None:
+            state.traffic.close()
 
     app = Starlette(
         routes=[

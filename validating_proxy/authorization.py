@@ -163,6 +163,22 @@ class AuthorizationChecker:
         return problems
 
 
+def api_key_of(values: Sequence[str]) -> str | None:
+    """The API key a request's one ``Authorization`` header names (None if it names none).
+
+    >>> api_key_of(["HMAC-SHA256 apiKey=NCSKEY, date=x, salt=y, signature=z"])
+    'NCSKEY'
+    >>> api_key_of([]) is None
+    True
+    """
+    if len(values) != 1:
+        return None
+    try:
+        return parse_header(values[0]).api_key
+    except AuthError:
+        return None
+
+
 #: A value the header parser quoted in its message (``ascii()`` of a part of the header).
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
 

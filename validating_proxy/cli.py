@@ -130,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {DEFAULT_REPLAY_BUDGET}); past it the key's requests get 429 until some expire",
     )  # fmt: skip
     parser.add_argument(
+        "--traffic", type=Path, metavar="FILE",
+        help="also append every exchange to FILE (crm-core-traffic JSON lines, secrets blanked): "
+        "evidence for the coverage report and the impact check",
+    )  # fmt: skip
+    parser.add_argument(
+        "--hash-key-ids", action="store_true",
+        help="in the traffic file, write API key ids as sha256:<hex>",
+    )  # fmt: skip
+    parser.add_argument(
         "--quiet", action="store_true", help="print nothing but errors and the summary"
     )
     return parser
@@ -168,10 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             max_body_bytes=args.max_body_bytes,
             replay_budget=args.replay_budget,
+            traffic_path=args.traffic,
+            hash_key_ids=args.hash_key_ids,
         )
     except OSError as error:
         listener.close()
-        print(f"error: cannot write the report {args.report}: {error.strerror}", file=sys.stderr)
+        where = error.filename or args.report
+        print(f"error: cannot write {where}: {error.strerror}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = uvicorn.Config(

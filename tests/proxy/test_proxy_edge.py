@@ -465,3 +465,37 @@ def test_a_second_content_type_is_a_violation_either_way(tmp_path: Path) -> None
     found = checks(proxy)
     assert "request.duplicate-content-type" in found
     assert "response.duplicate-content-type" in found
+
+
+# --- the traffic file --------------------------------------------------------------------
+
+
+def test_every_exchange_is_a_traffic_line_with_secrets_blanked(tmp_path: Path) -> None:
+    from traffic import read_calls
+
+    traffic = tmp_path / "calls.jsonl"
+    answer = http_answer(200, json.dumps({**json.loads(DELETED), "echo": SECRET}).encode(), JSON)
+    with raw_upstream() as upstream, serve_proxy(
+        upstream.url, tmp_path / "v.jsonl", secrets={KEY: SECRET}, traffic_path=traffic,
+        hash_key_ids=True,
+    ) as proxy:  # fmt: skip
+        upstream.script.append(answer)
+        post_body(proxy, json.dumps({"recordIds": [DEMO_RECORD_ID], "note": SECRET}).encode())
+        post_body(proxy, b"not json", b"/crm-core/v1/properties")
+        proxy.summary()  # the second exchange's line is written after its answer
+    calls = [call for _, _, call in read_calls([traffic])]
+    assert [(c.operation, c.status) for c in calls] == [
+        ("bulkDeleteRecords", 200),
+        ("createProperty", 200),
+    ]
+    first, second = calls
+    assert first.request_body == {"recordIds": [DEMO_RECORD_ID], "note": "[secret]"}
+    assert first.response_body["echo"] == "[secret]"
+    assert first.key_id is not None
+    assert first.key_id.startswith("sha256:")
+    assert second.request_body is None
+    assert second.request_note == "not JSON"
+    text = traffic.read_text(encoding="utf-8")
+    assert SECRET not in text
+    assert KEY not in text
+    assert (traffic.stat().st_mode & 0o777) == 0o600
