@@ -28,10 +28,18 @@ from xml.etree import ElementTree
 import httpx
 
 import crm_contract
+from contract_coverage.cli import missed, threshold, write_reports
+from contract_coverage.measure import measure
+from contract_coverage.reasons import unreachable_on_the_mock
+from contract_coverage.render import markdown
+from contract_coverage.report import build_report
 from contract_runner.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
+from contract_runner.reach import reach
+from contract_runner.recorded import har_calls
 from http_edge.serving import serve_in_thread
 from mock_server import create_app
-from mock_server.fixtures import load_fixtures
+from mock_server.fixtures import Fixtures, load_fixtures
+from traffic import Redactor, TrafficWriter
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -76,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--entity-id", help="live mode: the entity that positive createProperty cases target"
     )
     parser.add_argument("--reports", type=Path, default=ROOT / "reports" / "contract")
+    parser.add_argument(
+        "--min-coverage", type=threshold, action="append", default=[], metavar="DIMENSION=PERCENT",
+        help="fail the run below this coverage of a dimension's reachable items (repeatable; "
+        "'all'); the report is written either way",
+    )  # fmt: skip
     return parser
 
 
@@ -149,9 +162,9 @@ def describe_entity(entity: EntityChoice) -> list[str]:
 
 
 @contextmanager
-def embedded_mock() -> Iterator[str]:
+def embedded_mock(fixtures: Fixtures | None = None) -> Iterator[str]:
     """Serve the mock with the contract fixtures on 127.0.0.1; yield its URL."""
-    with serve_in_thread(create_app(fixtures=load_fixtures(CONTRACT_FIXTURES))) as url:
+    with serve_in_thread(create_app(fixtures=fixtures or load_fixtures(CONTRACT_FIXTURES))) as url:
         yield url
 
 
@@ -387,8 +400,12 @@ def execute(argv: Sequence[str] | None = None) -> ContractRun:
             **{ENTITY_ID_ENV: CONTRACT_ENTITY},
         )
         print(f"contract: embedded mock, seed {args.seed}, {len(chunks)} run(s)", flush=True)
-        with embedded_mock() as url:
+        fixtures = load_fixtures(CONTRACT_FIXTURES)
+        with embedded_mock(fixtures) as url:
             results = run_chunks(url, chunks, env, exclude_create=False)
+            reached = reach(url, fixtures)
+        print(f"reach phase: {len(reached)} scripted calls (contract_runner/reach.py)")
+        key, role, reasons = CONTRACT_KEY, "OWNER", unreachable_on_the_mock()
     else:
         if not env.get("SOLAPI_API_KEY") or not env.get("SOLAPI_API_SECRET"):
             print("error: set SOLAPI_API_KEY and SOLAPI_API_SECRET for a live run", file=sys.stderr)
@@ -417,10 +434,38 @@ def execute(argv: Sequence[str] | None = None) -> ContractRun:
                 "  will NOT send: permanent deletes, property creates (pass --allow-writes WORKSPACE)"
             )
         results = run_chunks(args.url, chunks, env, exclude_create=not writes)
+        reached, key, role, reasons = [], env["SOLAPI_API_KEY"], None, {}
     summary = summarize(results, time.perf_counter() - started)
     print(summary.line())
-    print(f"reports: {args.reports}/ (JUnit and HAR, Authorization filtered)")
-    return ContractRun(max(r.code for r in results), summary)
+    coverage_started = time.perf_counter()
+    calls = [
+        call
+        for result in results
+        for call in har_calls(result.chunk.reports / "requests.har.json", key_id=key, key_role=role)
+    ] + reached
+    (args.reports / "traffic.jsonl").unlink(missing_ok=True)  # this run's calls only
+    with TrafficWriter(
+        args.reports / "traffic.jsonl",
+        redactor=Redactor([env["SOLAPI_API_SECRET"]]),
+        hash_key_ids=args.url is not None,
+    ) as writer:
+        for call in calls:
+            writer.write(call)
+    report = build_report(measure(calls), reasons)
+    write_reports(report, args.reports)
+    print(markdown(report, uncovered_limit=20), end="")
+    print(
+        f"coverage: {time.perf_counter() - coverage_started:.2f} s to record and measure {len(calls)} calls"
+    )
+    print(
+        f"reports: {args.reports}/ (JUnit and HAR, Authorization filtered; traffic.jsonl; "
+        "coverage.json, coverage.md, coverage.html)"
+    )
+    code = max(r.code for r in results)
+    problems = missed(report, args.min_coverage)
+    for problem in problems:
+        print(f"coverage below the threshold: {problem}", file=sys.stderr)
+    return ContractRun(max(code, 1 if problems else 0), summary)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,53 @@ def resolve_ref(spec: Document, node: Document) -> Document:
     return node
 
 
+def inline_refs(spec: Document, schema: Any) -> Any:
+    """``schema`` with every ``$ref`` replaced by what it names (OpenAPI 3.0 ignores a
+    ``$ref``'s siblings); the spec's schemas are not recursive.
+
+    >>> inline_refs(document(), {"items": {"$ref": "#/components/schemas/RecordId"}})["items"]["maxLength"]
+    32
+    """
+    if isinstance(schema, list):
+        return [inline_refs(spec, item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return inline_refs(spec, resolve_ref(spec, schema))
+    return {name: inline_refs(spec, value) for name, value in schema.items()}
+
+
+def request_body_schema(operation_id: str) -> Document:
+    """The operation's JSON request body schema, ``$ref``\\ s inlined.
+
+    >>> request_body_schema("bulkDeleteRecords")["properties"]["recordIds"]["maxItems"]
+    1000
+    """
+    spec = _parsed()
+    served = operation(operation_id)
+    body = resolve_ref(spec, spec["paths"][served.path][served.method.lower()]["requestBody"])
+    inlined: Document = inline_refs(spec, body["content"]["application/json"]["schema"])
+    return inlined
+
+
+def response_body_schema(operation_id: str, status: int) -> Document | None:
+    """The JSON body schema of one documented status, ``$ref``\\ s inlined (None: no body).
+
+    >>> response_body_schema("createProperty", 201)["properties"]["fieldType"]["type"]
+    'string'
+    """
+    spec = _parsed()
+    served = operation(operation_id)
+    answer = resolve_ref(
+        spec, spec["paths"][served.path][served.method.lower()]["responses"][str(status)]
+    )
+    media = answer.get("content", {}).get("application/json")
+    if media is None:
+        return None
+    inlined: Document = inline_refs(spec, media["schema"])
+    return inlined
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the spec."""
