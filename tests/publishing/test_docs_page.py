@@ -11,67 +11,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
 import crm_contract
 from publishing.code_samples import LANGUAGES, request_example_summaries, request_examples
-from tests.environment import require_tool
+from tests.browser import PageWatch, open_page
 
 SPEC = crm_contract.document()
 REPORTS = Path(__file__).resolve().parents[2] / "reports" / "docs"
-LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-# As the machine's own probe starts it: no background services calling home.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@dataclass
-class PageWatch:
-    """What the page did: requests that would have left it, console errors."""
-
-    page: Page
-    outside_requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
 def reference(published_docs: Path) -> Iterator[PageWatch]:
-    chromium = require_tool(
-        "chromium",
-        "the browser test of the HTML reference "
-        "(apt-get install chromium fonts-noto-cjk; nox -s tests does it as root)",
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        watch = PageWatch(page)
-
-        def block_outside(route: Route) -> None:
-            if route.request.url.startswith(LOCAL_SCHEMES):
-                route.continue_()
-            else:
-                watch.outside_requests.append(route.request.url)
-                route.abort()
-
-        def record_console_error(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                watch.console_errors.append(message.text)
-
-        context.route("**/*", block_outside)
-        page.on("console", record_console_error)
-        page.on("pageerror", lambda error: watch.console_errors.append(str(error)))
-        page.goto((published_docs / "index.html").as_uri())
-        page.get_by_text(SPEC["info"]["title"]).first.wait_for(timeout=30_000)
+    with open_page(
+        published_docs / "index.html",
+        SPEC["info"]["title"],
+        "the browser test of the HTML reference",
+    ) as watch:
         yield watch
-        browser.close()
 
 
 def operations() -> list[dict[str, Any]]:

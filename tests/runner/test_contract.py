@@ -6,6 +6,7 @@ The bounded run uses the same runner as `nox -s contract`; the deep run is
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,27 @@ def test_bounded_contract_run_has_no_failures(tmp_path: Path) -> None:
     har = (tmp_path / "requests.har.json").read_text(encoding="utf-8")
     assert SECRET not in har
     assert "signature=" not in har  # Authorization values are filtered
+    # The coverage report (issue 29): every declared status and documented errorCode of both
+    # operations reached, and each one the mock cannot show named with its reason.
+    report = json.loads((tmp_path / "coverage.json").read_text(encoding="utf-8"))
+    assert report["findings"] == []
+    for op in (BULK_DELETE.operation_id, CREATE_PROPERTY.operation_id):
+        for dimension in ("statuses", "errorCodes", "states", "requestValues", "branches"):
+            block = report["operations"][op]["dimensions"][dimension]
+            for row in block["items"]:
+                assert row["seen"] or row.get("unreachable"), (op, dimension, row["item"])
+            assert block["covered"] == block["reachable"], (op, dimension)
+    unreachable = {
+        row["item"]
+        for op in report["operations"].values()
+        for row in op["dimensions"]["statuses"]["items"]
+        if "unreachable" in row
+    }
+    assert unreachable == {"500"}
+    assert (tmp_path / "coverage.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    traffic = (tmp_path / "traffic.jsonl").read_text(encoding="utf-8")
+    assert SECRET not in traffic
+    assert "contract-member-secret" not in traffic
 
 
 JUNIT_WITH_FAILURES = """<?xml version="1.0" encoding="utf-8"?>
