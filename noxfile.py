@@ -309,8 +309,8 @@ def changelog(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def release(session: nox.Session) -> None:
     """Every gate (lint, check_generated, tests, contract, partners, docs, build), then
-    dist/release/: wheel, sdist, docs archive, changelog excerpt, SHA256SUMS, named with
-    info.version."""
+    dist/release/: wheel, sdist, docs archive, changelog excerpt, the contract run's coverage
+    report (and its snapshot in releases/ to commit), SHA256SUMS, named with info.version."""
     gates = {"lint": lint, "check_generated": check_generated, "tests": tests,
              "contract": contract, "partners": partners, "docs": docs,
              "build": build}  # fmt: skip
@@ -318,4 +318,7 @@ def release(session: nox.Session) -> None:
         session.log(f"release gate: {name}")
         gate(session)
     session.run("python", "-m", "contract_diff", "breaking")
-    session.run("python", "-m", "publishing.release", "build", str(ROOT / "dist" / "release"))
+    session.run(
+        "python", "-m", "publishing.release", "build", str(ROOT / "dist" / "release"),
+        "--coverage", str(ROOT / "reports" / "contract"),
+    )  # fmt: skip

@@ -9,7 +9,10 @@ Commit both: they are what the next release compares with.
 ``python -m publishing.release build [OUTDIR]`` (the last step of
 ``nox -s release``; default ``dist/release``): the Python client's wheel and
 sdist, the TypeScript client's npm tarball, the docs folder as ``crm-core-docs-<version>.tar.gz``, the changelog
-section as ``CHANGELOG-<version>.md`` and ``SHA256SUMS-<version>``. Every
+section as ``CHANGELOG-<version>.md``, with ``--coverage DIR`` the contract run's
+coverage report (``coverage-<version>.json|md|html``, what changed since the
+last release in ``coverage-changes-<version>.md``, and the snapshot
+``releases/coverage-<version>.json`` to commit), and ``SHA256SUMS-<version>``. Every
 timestamp is ``SOURCE_DATE_EPOCH`` (default: the commit's time), so two
 builds of one commit give the same bytes.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +30,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import crm_contract
 from contract_diff.documents import compare_documents, resolve
@@ -141,8 +146,80 @@ def reproducible_tar_gz(folder: Path, archive: Path, root_name: str, epoch: int)
         compressed.write(buffer.getvalue())
 
 
-def build_release(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
-    """Write the release's files into ``outdir`` (emptied first); return them, sums last."""
+def coverage_files(coverage: Path, outdir: Path, version: str) -> list[Path]:
+    """The contract run's coverage report as release files, and its snapshot in ``releases/``.
+
+    ``coverage`` holds the run's ``coverage.json``, ``.md`` and ``.html``; they
+    become ``coverage-<version>.*`` in ``outdir``, the JSON also
+    ``releases/coverage-<version>.json`` (commit it: the next release compares
+    with it), and ``coverage-changes-<version>.md`` says, per dimension, how
+    the covered share moved since the newest older snapshot.
+    """
+    sources = [coverage / f"coverage.{suffix}" for suffix in ("json", "md", "html")]
+    missing = [path.name for path in sources if not path.is_file()]
+    if missing:
+        raise ReleaseError(
+            f"no coverage report in {coverage} ({', '.join(missing)}): run nox -s contract first"
+        )
+    files = []
+    for source in sources:
+        target = outdir / f"coverage-{version}{source.suffix}"
+        shutil.copyfile(source, target)
+        files.append(target)
+    report = json.loads(sources[0].read_text(encoding="utf-8"))
+    snapshot = RELEASES / f"coverage-{version}.json"
+    RELEASES.mkdir(exist_ok=True)
+    shutil.copyfile(sources[0], snapshot)
+    changes = outdir / f"coverage-changes-{version}.md"
+    changes.write_text(coverage_changes(report, _previous_coverage(version)), encoding="utf-8")
+    return [*files, changes]
+
+
+def _previous_coverage(version: str) -> dict[str, Any] | None:
+    older = [
+        (Version.parse(path.stem.removeprefix("coverage-")), path)
+        for path in RELEASES.glob("coverage-*.json")
+        if path.stem.removeprefix("coverage-") != version
+    ]
+    older = [(v, path) for v, path in older if v < Version.parse(version)]
+    if not older:
+        return None
+    loaded: dict[str, Any] = json.loads(max(older)[1].read_text(encoding="utf-8"))
+    return loaded
+
+
+def coverage_changes(report: dict[str, Any], previous: dict[str, Any] | None) -> str:
+    """What changed in coverage since ``previous`` (a release's snapshot), per dimension.
+
+    >>> now = {"contract": "2.1.0", "totals": {"statuses": {"covered": 16, "reachable": 16, "percent": 100.0}}}
+    >>> before = {"contract": "2.0.0", "totals": {"statuses": {"covered": 10, "reachable": 16, "percent": 62.5}}}
+    >>> print(coverage_changes(now, before).splitlines()[-1])
+    | statuses | 62.5% (10/16) | 100% (16/16) | +37.5 |
+    """
+    lines = [f"## Coverage of {report['contract']}", ""]
+    if previous is None:
+        lines.append("No earlier release's coverage to compare with.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        f"| dimension | {previous['contract']} | {report['contract']} | change |",
+        "|---|---|---|---|",
+    ]
+    for dimension, now in report["totals"].items():
+        then = previous["totals"].get(dimension)
+        before = (
+            "-" if then is None else f"{then['percent']:g}% ({then['covered']}/{then['reachable']})"
+        )
+        delta = "" if then is None else f"{now['percent'] - then['percent']:+g}"
+        lines.append(
+            f"| {dimension} | {before} | {now['percent']:g}% ({now['covered']}/{now['reachable']}) | {delta} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def build_release(outdir: Path = DEFAULT_OUTDIR, coverage: Path | None = None) -> list[Path]:
+    """Write the release's files into ``outdir`` (emptied first); return them, sums last.
+
+    With ``coverage`` (the contract run's reports folder), the coverage report ships too."""
     version = crm_contract.version()
     excerpt = changelog_section(version)
     epoch = source_date_epoch()
@@ -161,6 +238,8 @@ def build_release(outdir: Path = DEFAULT_OUTDIR) -> list[Path]:
         reproducible_tar_gz(docs, archive, f"crm-core-docs-{version}", epoch)
     notes = outdir / f"CHANGELOG-{version}.md"
     notes.write_text(excerpt, encoding="utf-8")
+    if coverage is not None:
+        files += coverage_files(coverage, outdir, version)
     files = sorted([*files, archive, notes])
     sums = outdir / f"SHA256SUMS-{version}"
     sums.write_text(
@@ -177,14 +256,25 @@ def main(argv: list[str] | None = None) -> int:
             print(write_changelog(), end="")
             return 0
         if args[:1] == ["build"]:
-            outdir = Path(args[1]) if len(args) > 1 else DEFAULT_OUTDIR
-            for path in build_release(outdir):
+            rest = args[1:]
+            coverage = None
+            if "--coverage" in rest:
+                at = rest.index("--coverage")
+                if at + 1 >= len(rest):
+                    raise ReleaseError("--coverage needs the contract run's reports folder")
+                coverage = Path(rest[at + 1])
+                del rest[at : at + 2]
+            outdir = Path(rest[0]) if rest else DEFAULT_OUTDIR
+            for path in build_release(outdir, coverage):
                 print(f"{path.stat().st_size:>10,} B  {path}")
             return 0
     except ReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print("usage: python -m publishing.release changelog | build [OUTDIR]", file=sys.stderr)
+    print(
+        "usage: python -m publishing.release changelog | build [OUTDIR] [--coverage DIR]",
+        file=sys.stderr,
+    )
     return 2
 
 

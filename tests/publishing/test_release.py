@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import os
 import shutil
 import subprocess
@@ -100,3 +102,34 @@ def test_two_builds_of_one_commit_are_byte_identical(release: list[Path], tmp_pa
     assert [path.name for path in again] == [path.name for path in release]
     for first, second in zip(release, again, strict=True):
         assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_the_release_ships_the_coverage_report_and_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contract_coverage import measure
+    from contract_coverage.cli import write_reports
+    from contract_coverage.report import build_report
+    from publishing import release as releasing
+
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    monkeypatch.setattr(releasing, "RELEASES", releases)
+    older = build_report(measure([]))
+    older["contract"] = "2.0.0"
+    (releases / "coverage-2.0.0.json").write_text(json.dumps(older), encoding="utf-8")
+    write_reports(build_report(measure([])), tmp_path / "run")
+    out = tmp_path / "dist"
+    out.mkdir()
+    files = releasing.coverage_files(tmp_path / "run", out, "2.1.0")
+    assert sorted(p.name for p in files) == [
+        "coverage-2.1.0.html", "coverage-2.1.0.json", "coverage-2.1.0.md",
+        "coverage-changes-2.1.0.md",
+    ]  # fmt: skip
+    assert (releases / "coverage-2.1.0.json").read_bytes() == (
+        out / "coverage-2.1.0.json"
+    ).read_bytes()
+    changes = (out / "coverage-changes-2.1.0.md").read_text(encoding="utf-8")
+    assert re.search(r"\| statuses \| 0% \(0/\d+\) \| 0% \(0/\d+\) \| \+0 \|", changes)
+    with pytest.raises(releasing.ReleaseError, match="run nox -s contract first"):
+        releasing.coverage_files(tmp_path / "nothing", out, "2.1.0")
