@@ -9,6 +9,7 @@ need to hear about), a call to no operation of the contract.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -93,25 +94,27 @@ def item_names(op: OperationTargets) -> dict[str, list[str]]:
     return names
 
 
-def _nodes(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (schema path, value) in a JSON value: ``options[].label``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            yield child, item
-            yield from _nodes(item, child)
-    elif isinstance(value, list):
-        for item in value:
-            yield f"{path}[]", item
-            yield from _nodes(item, f"{path}[]")
+def by_path(value: Any) -> dict[str, list[Any]]:
+    """Every value in a JSON document by its schema path (``options[].label``; the root at "").
 
+    One pass, without recursion (a body is at most 64 levels deep, but may hold
+    1000 items).
 
-def _objects(value: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(value, dict):
-        yield path, value
-    for child, item in _nodes(value, path):
+    >>> by_path({"options": [{"label": "a"}, {"label": "b"}]})["options[].label"]
+    ['a', 'b']
+    """
+    found: dict[str, list[Any]] = {}
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        found.setdefault(path, []).append(item)
         if isinstance(item, dict):
-            yield child, item
+            prefix = f"{path}." if path else ""
+            stack.extend((prefix + str(key), child) for key, child in item.items())
+        elif isinstance(item, list):
+            inner = f"{path}[]"
+            stack.extend((inner, child) for child in reversed(item))
+    return found
 
 
 def _size(value: Any, rule: str) -> float | None:
@@ -124,32 +127,39 @@ def _size(value: Any, rule: str) -> float | None:
     return value
 
 
-def _constraint_sides(facts: SchemaFacts, body: Any, nodes: list[tuple[str, Any]]) -> Iterator[str]:
-    by_path: dict[str, list[Any]] = {}
-    for path, value in nodes:
-        by_path.setdefault(path, []).append(value)
-    if body is not None:
-        by_path.setdefault("", []).append(body)
+def _constraint_sides(facts: SchemaFacts, found: dict[str, list[Any]]) -> Iterator[str]:
+    """The sides of each bound the values at its path reached (each side once)."""
     for path, rule, bound in facts.constraints:
+        values = found.get(path)
+        if not values:
+            continue
         inside, outside = _side(facts, rule)
-        for value in by_path.get(path, ()):
-            if rule == "pattern":
-                if isinstance(value, str):
-                    side = inside if re.search(bound, value) else outside
-                    yield f"{path} {rule}={bound}: {side}"
-                continue
-            size = _size(value, rule)
-            if size is None:
-                continue
-            if size == bound:
+        if rule == "pattern":
+            search = _compiled(bound).search
+            hits = [search(value) is not None for value in values if isinstance(value, str)]
+            if True in hits:
                 yield f"{path} {rule}={bound}: {inside}"
-            elif (size > bound) if rule.startswith("max") else (size < bound):
+            if False in hits:
                 yield f"{path} {rule}={bound}: {outside}"
+            continue
+        sizes = {size for value in values if (size := _size(value, rule)) is not None}
+        if not sizes:
+            continue
+        if bound in sizes:
+            yield f"{path} {rule}={bound}: {inside}"
+        if (max(sizes) > bound) if rule.startswith("max") else (min(sizes) < bound):
+            yield f"{path} {rule}={bound}: {outside}"
     for required in facts.required:
         parent, _, name = required.rpartition(".")
-        for path, obj in _objects(body):
-            if path == parent and name not in obj:
+        for obj in found.get(parent, ()):
+            if isinstance(obj, dict) and name not in obj:
                 yield f"{required} missing"
+                break
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def measure(calls: Iterable[Call], goals: dict[str, OperationTargets] | None = None) -> Coverage:
@@ -187,16 +197,19 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
         if counts is not None:
             counts[source] += 1
 
-    request_nodes = list(_nodes(call.request_body))
-    for path, value in request_nodes:
+    request = by_path(call.request_body) if call.request_body is not None else {}
+    for path, values in request.items():
+        if not path:
+            continue
         hit("requestProperties", path)
-        if path in goal.request.values and isinstance(value, str | int | bool):
-            hit("requestValues", f"{path}={value}")
-    for name in set(_constraint_sides(goal.request, call.request_body, request_nodes)):
+        if path in goal.request.values:
+            for value in values:
+                if isinstance(value, str | int | bool):
+                    hit("requestValues", f"{path}={value}")
+    for name in _constraint_sides(goal.request, request):
         hit("constraints", name)
     for path, title, selected in goal.request.branches:
-        value = dict(request_nodes).get(path)
-        if value in selected:
+        if any(value in selected for value in request.get(path, ()) if isinstance(value, str)):
             hit("branches", title)
     for state in goal.states:
         if state.reached_by(call):
@@ -222,10 +235,16 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
     facts = goal.responses.get(status)
     if facts is None:
         return
-    for path, value in _nodes(body):
+    for path, values in (by_path(body) if body is not None else {}).items():
+        if not path:
+            continue
         hit("responseProperties", f"{status}: {path}")
         known = facts.values.get(path)
-        if known is not None and isinstance(value, str | int | bool):
+        if known is None:
+            continue
+        for value in values:
+            if not isinstance(value, str | int | bool):
+                continue
             if value in known:
                 hit("responseValues", f"{status}: {path}={value}")
             else:

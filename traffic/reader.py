@@ -58,7 +58,7 @@ def _read_file(path: Path) -> Iterator[tuple[Path, int, Call]]:
                 continue
             complete = line.endswith(b"\n")
             try:
-                data = json.loads(line.decode("utf-8"))
+                data = json.loads(line)  # bytes: decoded as UTF-8 by the parser itself
             except (UnicodeDecodeError, ValueError, RecursionError):
                 reason = "cut short (the file ends inside it)" if not complete else "not JSON"
                 raise TrafficError(f"{path}:{number}: {reason}") from None
