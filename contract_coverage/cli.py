@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from contract_coverage.measure import measure
+from contract_coverage.measure import measure_files
 from contract_coverage.reasons import unreachable_on_the_mock
 from contract_coverage.render import html, markdown
 from contract_coverage.report import build_report
 from contract_coverage.targets import DIMENSIONS
-from traffic import TrafficError, read_calls
+from traffic import TrafficError
 
 
 def threshold(text: str) -> tuple[str, float]:
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         reasons = unreachable_on_the_mock() if args.mock else {}
-        report = build_report(measure(call for _, _, call in read_calls(args.traffic)), reasons)
+        report = build_report(measure_files(args.traffic), reasons)
     except TrafficError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

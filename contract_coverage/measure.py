@@ -10,14 +10,19 @@ need to hear about), a call to no operation of the contract.
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from contract_coverage.targets import DIMENSIONS, OperationTargets, SchemaFacts, targets
-from traffic import Call
+from traffic import Call, read_calls
+from traffic.reader import read_range, split
 
 #: The source whose calls to no operation are its own probes, not findings.
 PROBING_SOURCE = "contract-run"
@@ -251,3 +256,67 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
                 kind = "unknown-open-value" if path in facts.open_values else "unknown-enum-value"
                 coverage.find(kind, goal.operation_id, f"a {path} the contract does not list",
                               str(value)[:100], source)  # fmt: skip
+
+
+#: Below this many bytes of traffic, one process measures it all (starting workers costs more).
+PARALLEL_FLOOR_BYTES = 8 * 1024 * 1024
+
+
+def measure_files(paths: Sequence[Path], *, workers: int | None = None) -> Coverage:
+    """What the calls of traffic files reached, measured by ``workers`` processes (default: one
+    per core) when there is enough to share: each reads and measures a range of whole lines,
+    and their counts are added up. A bad line raises :class:`traffic.TrafficError` naming it.
+    """
+    workers = workers or os.cpu_count() or 1
+    total = sum(path.stat().st_size for path in paths if path.is_file())
+    methods = multiprocessing.get_all_start_methods()
+    if workers <= 1 or total < PARALLEL_FLOOR_BYTES or "fork" not in methods:
+        return measure(call for _, _, call in read_calls(paths))
+    ranges = [(path, start, end) for path in paths for start, end in split(path, workers)]
+    context = multiprocessing.get_context("fork")  # the workers share the parent's targets
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = list(pool.map(_measure_range, ranges))
+    coverage = measure([])
+    for part in parts:
+        _add(coverage, part)
+    return coverage
+
+
+@dataclass
+class _Counts:
+    """A worker's counts: a :class:`Coverage` without its targets (which hold functions)."""
+
+    items: dict[str, dict[str, dict[str, Counter[str]]]]
+    operation_calls: dict[str, Counter[str]]
+    calls: Counter[str]
+    probes: Counter[str]
+    findings: list[Finding]
+
+
+def _measure_range(task: tuple[Path, int, int]) -> _Counts:
+    path, start, end = task
+    coverage = measure(call for _, _, call in read_range(path, start, end))
+    return _Counts(
+        items={op: measured.items for op, measured in coverage.operations.items()},
+        operation_calls={op: measured.calls for op, measured in coverage.operations.items()},
+        calls=coverage.calls,
+        probes=coverage.probes,
+        findings=list(coverage.findings.values()),
+    )
+
+
+def _add(coverage: Coverage, part: _Counts) -> None:
+    coverage.calls.update(part.calls)
+    coverage.probes.update(part.probes)
+    for op, dimensions in part.items.items():
+        measured = coverage.operations[op]
+        measured.calls.update(part.operation_calls[op])
+        for dimension, items in dimensions.items():
+            for name, sources in items.items():
+                measured.items[dimension][name].update(sources)
+    for finding in part.findings:
+        key = (finding.kind, finding.operation, finding.detail, finding.value)
+        mine = coverage.findings.setdefault(
+            key, Finding(finding.kind, finding.operation, finding.detail, finding.value)
+        )
+        mine.sources.update(finding.sources)

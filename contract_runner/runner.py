@@ -403,8 +403,12 @@ def execute(argv: Sequence[str] | None = None) -> ContractRun:
         fixtures = load_fixtures(CONTRACT_FIXTURES)
         with embedded_mock(fixtures) as url:
             results = run_chunks(url, chunks, env, exclude_create=False)
+            reach_started = time.perf_counter()
             reached = reach(url, fixtures)
-        print(f"reach phase: {len(reached)} scripted calls (contract_runner/reach.py)")
+        print(
+            f"reach phase: {len(reached)} scripted calls in "
+            f"{time.perf_counter() - reach_started:.2f} s (contract_runner/reach.py)"
+        )
         key, role, reasons = CONTRACT_KEY, "OWNER", unreachable_on_the_mock()
     else:
         if not env.get("SOLAPI_API_KEY") or not env.get("SOLAPI_API_SECRET"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 from pathlib import Path
 
@@ -84,3 +86,26 @@ def test_a_threshold_missed_fails_the_command(
     assert "coverage below the threshold: statuses:" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([str(path), "--min-coverage", "colours=90"])
+
+
+def test_shared_among_processes_the_counts_and_errors_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measuring = importlib.import_module(
+        "contract_coverage.measure"
+    )  # the package exports a function of that name
+    from contract_coverage.report import build_report
+
+    path = tmp_path / "many.jsonl"
+    with TrafficWriter(path) as writer:
+        for number in range(300):
+            writer.write(GOOD if number % 3 else dataclasses.replace(GOOD, status=418))
+    monkeypatch.setattr(measuring, "PARALLEL_FLOOR_BYTES", 0)
+    together = build_report(measuring.measure_files([path], workers=1))
+    shared = build_report(measuring.measure_files([path], workers=2))
+    assert shared == together
+    assert together["calls"] == {"proxy": 300}
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("<html>\n")
+    with pytest.raises(TrafficError, match=":301: not JSON"):
+        measuring.measure_files([path], workers=2)
