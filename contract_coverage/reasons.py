@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import crm_contract
+from contract_coverage.measure import item_names
+from contract_coverage.targets import targets
 
 
 def unreachable_on_the_mock() -> dict[tuple[str, str, str], str]:
@@ -28,4 +30,19 @@ def unreachable_on_the_mock() -> dict[tuple[str, str, str], str]:
                         f"the mock answers {code} with {table[code]}, the HmacAuth table's status; "
                         f"the contract allows {status} too because the sources disagree"
                     )
+    return reasons
+
+
+def unreachable_read_only() -> dict[tuple[str, str, str], str]:
+    """What a read-only run against a live server does not send (no ``--allow-writes``): no
+    property creates at all, no permanent deletes."""
+    why = "a read-only run sends no property creates (pass --allow-writes WORKSPACE)"
+    reasons = {
+        ("createProperty", dimension, name): why
+        for dimension, names in item_names(targets()["createProperty"]).items()
+        for name in names
+    }
+    reasons[("bulkDeleteRecords", "states", "permanent delete")] = (
+        "a read-only run never sends permanent: true (pass --allow-writes WORKSPACE)"
+    )
     return reasons

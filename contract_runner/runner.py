@@ -30,7 +30,7 @@ import httpx
 import crm_contract
 from contract_coverage.cli import missed, threshold, write_reports
 from contract_coverage.measure import measure
-from contract_coverage.reasons import unreachable_on_the_mock
+from contract_coverage.reasons import unreachable_on_the_mock, unreachable_read_only
 from contract_coverage.render import markdown
 from contract_coverage.report import build_report
 from contract_runner.common import CREATE_PROPERTY, ENTITY_ID_ENV, READ_ONLY_ENV
@@ -438,7 +438,8 @@ def execute(argv: Sequence[str] | None = None) -> ContractRun:
                 "  will NOT send: permanent deletes, property creates (pass --allow-writes WORKSPACE)"
             )
         results = run_chunks(args.url, chunks, env, exclude_create=not writes)
-        reached, key, role, reasons = [], env["SOLAPI_API_KEY"], None, {}
+        reached, key, role = [], env["SOLAPI_API_KEY"], None
+        reasons = {} if writes else unreachable_read_only()
     summary = summarize(results, time.perf_counter() - started)
     print(summary.line())
     coverage_started = time.perf_counter()
