@@ -262,6 +262,14 @@ def contract(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def impact(session: nox.Session) -> None:
+    """Which recorded partner calls the changed contract would break (-- --traffic FILE...
+    [--base SOURCE] [--spec SOURCE]); exit 1 if any would and the major version did not go up."""
+    _install_dev(session)
+    session.run("python", "-m", "contract_impact", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def mock(session: nox.Session) -> None:
     """Serve the stateful mock on 127.0.0.1:8080 (arguments after -- go to mock_server)."""
     _install_dev(session)

@@ -1,0 +1,192 @@
+"""Checking recorded calls against a base contract and a changed one."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract_diff.changes import Change
+from contract_diff.documents import compare_documents, resolve
+from traffic import Call
+from validating_proxy.checks import schema_violations
+from validating_proxy.contract import Contract, OperationContract, build_contract
+
+#: The longest excerpt of a body shown as an example (bodies are already redacted).
+EXAMPLE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Break:
+    """One way one recorded call would break under the changed contract."""
+
+    operation: str
+    key_id: str
+    side: str  # "request" (the change refuses it) or "response" (clients reject it)
+    pointer: str
+    rule: str
+    #: The ``nox -s breaking`` change it comes from ("" when none can be named).
+    change: str
+
+
+@dataclass
+class BreakKind:
+    """Every call that breaks one rule at one place: how many, whose, and the first of them."""
+
+    first: Break
+    example: str
+    calls: int = 0
+    partners: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Impact:
+    """Per operation and per partner key id: calls checked and broken; each kind's first example."""
+
+    base_version: str
+    new_version: str
+    changes: list[Change]
+    checked: Counter[tuple[str, str]] = field(default_factory=Counter)
+    broken: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: (operation, side, schema path, rule) -> the calls that break it that way.
+    kinds: dict[tuple[str, str, str, str], BreakKind] = field(default_factory=dict)
+    outside: int = 0
+
+    @property
+    def breaking_calls(self) -> int:
+        return sum(self.broken.values())
+
+    @property
+    def major_bump(self) -> bool:
+        return int(self.new_version.split(".")[0]) > int(self.base_version.split(".")[0])
+
+
+def _schema_path(pointer: str) -> str:
+    """A data pointer as a schema path: ``/options/0/label`` -> ``options[].label``.
+
+    >>> _schema_path("/recordIds/3")
+    'recordIds[]'
+    """
+    path = ""
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        path = f"{path}[]" if part.isdigit() else (f"{path}.{part}" if path else part)
+    return path
+
+
+def _change_for(
+    changes: Sequence[Change],
+    operation: OperationContract | None,
+    name: str,
+    side: str,
+    pointer: str,
+) -> str:
+    """The change whose place is where this break is (its schema path, any oneOf branch)."""
+    where = f"{operation.method} {operation.path}" if operation else name
+    wanted = _schema_path(pointer)
+    place = "request body" if side == "request" else "response"
+    best = ""
+    for change in changes:
+        if not change.kind.breaking or not change.where.startswith(where):
+            continue
+        if place not in change.where and change.where != where:
+            continue
+        tail = re.sub(r"oneOf\[\d+\]\.?", "", change.where.split(")", 1)[-1].lstrip("."))
+        if tail == wanted or (wanted.startswith(tail) and tail):
+            return str(change)
+        if not best and not tail:
+            best = str(change)
+    return best
+
+
+def _violations(validator: Any, body: Any, check: str) -> list[tuple[str, str]]:
+    return [
+        (v.pointer or "", v.expected) for v in schema_violations(check, validator.iter_errors(body))
+    ]
+
+
+def check_impact(calls: Iterable[Call], base: dict[str, Any], new: dict[str, Any]) -> Impact:
+    """What ``calls`` tell about the change from ``base`` to ``new`` (both OpenAPI documents).
+
+    A call breaks when the base contract accepted its request (or allowed its
+    answer) and the new one does not; a call the base already refused is a
+    negative case, not a victim of the change.
+    """
+    before, after = build_contract(base), build_contract(new)
+    changes = compare_documents(resolve(base), resolve(new))
+    impact = Impact(str(base["info"]["version"]), str(new["info"]["version"]), changes)
+    for call in calls:
+        old_op = before.find(call.method, call.path)
+        if old_op is None:
+            impact.outside += 1
+            continue
+        key = call.key_id or "(no key)"
+        impact.checked[(old_op.operation_id, key)] += 1
+        breaks = list(_breaks(call, old_op, after, changes))
+        if breaks:
+            impact.broken[(old_op.operation_id, key)] += 1
+        for broken in breaks:
+            kind = (broken.operation, broken.side, _schema_path(broken.pointer), broken.rule)
+            entry = impact.kinds.get(kind)
+            if entry is None:
+                entry = impact.kinds[kind] = BreakKind(broken, _example(call, broken.side))
+            entry.calls += 1
+            entry.partners.add(key)
+    return impact
+
+
+def _breaks(
+    call: Call, old_op: OperationContract, after: Contract, changes: Sequence[Change]
+) -> Iterable[Break]:
+    name = old_op.operation_id
+    key = call.key_id or "(no key)"
+    new_op = after.find(call.method, call.path)
+    if new_op is None:
+        where = f"{old_op.method} {old_op.path}"
+        change = next((str(c) for c in changes if c.where == where), "")
+        yield Break(name, key, "request", "", "operation removed", change)
+        return
+    if call.request_body is not None and not _violations(
+        old_op.request_body, call.request_body, "request"
+    ):
+        for pointer, rule in _violations(new_op.request_body, call.request_body, "request"):
+            yield Break(
+                name,
+                key,
+                "request",
+                pointer,
+                rule,
+                _change_for(changes, new_op, name, "request", pointer),
+            )
+    if call.status is None or call.response_body is None:
+        return
+    old_answer = old_op.responses.get(call.status)
+    if old_answer is None or old_answer.body is None:
+        return
+    if _violations(old_answer.body, call.response_body, "response"):
+        return  # the server already broke the base contract: the proxy's business, not the change's
+    new_answer = new_op.responses.get(call.status)
+    if new_answer is None:
+        change = _change_for(changes, new_op, name, "response", "")
+        yield Break(name, key, "response", "", f"status {call.status} no longer documented", change)
+        return
+    if new_answer.body is None:
+        return
+    for pointer, rule in _violations(new_answer.body, call.response_body, "response"):
+        yield Break(
+            name,
+            key,
+            "response",
+            pointer,
+            rule,
+            _change_for(changes, new_op, name, "response", pointer),
+        )
+
+
+def _example(call: Call, side: str) -> str:
+    body = call.request_body if side == "request" else call.response_body
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "..."
