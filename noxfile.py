@@ -289,7 +289,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
     _install_dev(session)
     session.install(NODEJS)  # npx for Prism
-    default = ["auth", "client", "client_instructions", "ts_client", "mock", "proxy", "coverage"]
+    default = ["auth", "client", "client_instructions", "ts_client", "mock", "proxy", "coverage", "impact"]
     names = session.posargs or default
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from contract_diff.changes import Change
 from contract_diff.documents import compare_documents, resolve
-from traffic import Call
+from traffic import Call, read_calls
+from traffic.reader import read_range, split
 from validating_proxy.checks import schema_violations
 from validating_proxy.contract import Contract, OperationContract, build_contract
 
@@ -190,3 +195,60 @@ def _example(call: Call, side: str) -> str:
     body = call.request_body if side == "request" else call.response_body
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "..."
+
+
+#: Below this many bytes of traffic, one process checks it all (starting workers costs more).
+PARALLEL_FLOOR_BYTES = 8 * 1024 * 1024
+
+
+def check_impact_files(
+    paths: Sequence[Path],
+    base: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    workers: int | None = None,
+    accept: Callable[[Path, int, Call], None] | None = None,
+) -> Impact:
+    """:func:`check_impact` over traffic files, by one process per core when there is enough
+    to share (each a range of whole lines; counts added up, each kind's example the first in
+    file order). ``accept`` sees every call first and may raise to refuse the file."""
+    workers = workers or os.cpu_count() or 1
+    total = sum(path.stat().st_size for path in paths if path.is_file())
+    if (
+        workers <= 1
+        or total < PARALLEL_FLOOR_BYTES
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return check_impact(_accepted(read_calls(paths), accept), base, new)
+    ranges = [(path, start, end) for path in paths for start, end in split(path, workers)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = list(pool.map(_check_range, ranges, [(base, new, accept)] * len(ranges)))
+    merged = parts[0]
+    for part in parts[1:]:
+        merged.checked.update(part.checked)
+        merged.broken.update(part.broken)
+        merged.outside += part.outside
+        for key, kind in part.kinds.items():
+            mine = merged.kinds.setdefault(key, BreakKind(kind.first, kind.example))
+            mine.calls += kind.calls
+            mine.partners |= kind.partners
+    return merged
+
+
+def _accepted(
+    calls: Iterable[tuple[Path, int, Call]], accept: Callable[[Path, int, Call], None] | None
+) -> Iterator[Call]:
+    for path, number, call in calls:
+        if accept is not None:
+            accept(path, number, call)
+        yield call
+
+
+def _check_range(
+    task: tuple[Path, int, int],
+    documents: tuple[dict[str, Any], dict[str, Any], Callable[[Path, int, Call], None] | None],
+) -> Impact:
+    path, start, end = task
+    base, new, accept = documents
+    return check_impact(_accepted(read_range(path, start, end), accept), base, new)

@@ -16,14 +16,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import crm_contract
 from contract_diff.report import Version
 from contract_diff.sources import SourceError, last_release, load
-from contract_impact.check import Impact, check_impact
-from traffic import Call, TrafficError, read_calls
+from contract_impact.check import Impact, check_impact_files
+from traffic import Call, TrafficError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,23 +45,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _calls(paths: Sequence[Path], newest: Version) -> list[Call]:
-    calls = []
-    for path, number, call in read_calls(paths):
-        if call.contract is not None:
-            try:
-                recorded = Version.parse(call.contract)
-            except ValueError:
-                raise TrafficError(
-                    f"{path}:{number}: contract {call.contract[:20]!r} is not a version"
-                ) from None
-            if recorded > newest:
-                raise TrafficError(
-                    f"{path}:{number}: recorded against contract {recorded}, newer than the one checked "
-                    f"({newest}): compare with that contract, or record against this one"
-                )
-        calls.append(call)
-    return calls
+@dataclass(frozen=True)
+class RecordedNoLaterThan:
+    """Refuses a call recorded against a contract newer than both checked (another contract)."""
+
+    newest: Version
+
+    def __call__(self, path: Path, number: int, call: Call) -> None:
+        if call.contract is None:
+            return
+        try:
+            recorded = Version.parse(call.contract)
+        except ValueError:
+            raise TrafficError(
+                f"{path}:{number}: contract {call.contract[:20]!r} is not a version"
+            ) from None
+        if recorded > self.newest:
+            raise TrafficError(
+                f"{path}:{number}: recorded against contract {recorded}, newer than the one "
+                f"checked ({self.newest}): compare with that contract, or record against this one"
+            )
 
 
 def summary(impact: Impact) -> dict[str, Any]:
@@ -136,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = load(args.base or str(last_release()))
         new = load(args.spec) if args.spec else crm_contract.document()
         newest = max(Version.parse(base["info"]["version"]), Version.parse(new["info"]["version"]))
-        impact = check_impact(_calls(args.traffic, newest), base, new)
+        impact = check_impact_files(args.traffic, base, new, accept=RecordedNoLaterThan(newest))
     except (TrafficError, SourceError, ValueError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
