@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import filecmp
+import glob
 import os
 import shutil
 import sys
@@ -289,7 +290,16 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (bench/), reported as ratios against a baseline measured in the same run."""
     _install_dev(session)
     session.install(NODEJS)  # npx for Prism
-    default = ["auth", "client", "client_instructions", "ts_client", "mock", "proxy", "coverage", "impact"]
+    default = [
+        "auth",
+        "client",
+        "client_instructions",
+        "ts_client",
+        "mock",
+        "proxy",
+        "coverage",
+        "impact",
+    ]
     names = session.posargs or default
     for name in names:
         session.run("python", "-m", f"bench.bench_{name}")
@@ -318,7 +328,8 @@ def changelog(session: nox.Session) -> None:
 def release(session: nox.Session) -> None:
     """Every gate (lint, check_generated, tests, contract, partners, docs, build), then
     dist/release/: wheel, sdist, docs archive, changelog excerpt, the contract run's coverage
-    report (and its snapshot in releases/ to commit), SHA256SUMS, named with info.version."""
+    report (and its snapshot in releases/ to commit), SHA256SUMS, named with info.version.
+    With CRM_CORE_TRAFFIC (glob patterns of recorded calls) the impact check gates it too."""
     gates = {"lint": lint, "check_generated": check_generated, "tests": tests,
              "contract": contract, "partners": partners, "docs": docs,
              "build": build}  # fmt: skip
@@ -326,6 +337,16 @@ def release(session: nox.Session) -> None:
         session.log(f"release gate: {name}")
         gate(session)
     session.run("python", "-m", "contract_diff", "breaking")
+    # Recorded partner calls (CRM_CORE_TRAFFIC: glob patterns): the impact check is a gate too.
+    traffic: list[str] = []
+    for pattern in filter(None, os.environ.get("CRM_CORE_TRAFFIC", "").split(os.pathsep)):
+        matched = sorted(glob.glob(pattern))
+        if not matched:
+            session.error(f"CRM_CORE_TRAFFIC: {pattern!r} matches no file")
+        traffic += matched
+    if traffic:
+        session.log(f"release gate: impact on {len(traffic)} recorded traffic file(s)")
+        session.run("python", "-m", "contract_impact", "--traffic", *traffic)
     session.run(
         "python", "-m", "publishing.release", "build", str(ROOT / "dist" / "release"),
         "--coverage", str(ROOT / "reports" / "contract"),

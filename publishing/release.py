@@ -3,7 +3,9 @@
 ``python -m publishing.release changelog``: the CHANGELOG.md section for
 ``info.version`` — towncrier's fragments from ``changes/`` plus one
 "contract" entry per change ``contract_diff`` finds since the newest older
-snapshot in ``releases/`` — and the snapshot ``releases/openapi-<version>.yaml``.
+snapshot in ``releases/``, and, with ``CRM_CORE_TRAFFIC`` naming recorded calls, a line
+naming the partners (by key id) the change would affect — and the snapshot
+``releases/openapi-<version>.yaml``.
 Commit both: they are what the next release compares with.
 
 ``python -m publishing.release build [OUTDIR]`` (the last step of
@@ -19,6 +21,7 @@ builds of one commit give the same bytes.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import io
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +40,11 @@ import crm_contract
 from contract_diff.documents import compare_documents, resolve
 from contract_diff.report import Version
 from contract_diff.sources import RELEASES, load, released_versions
+from contract_impact.check import check_impact_files
 from generators.build_client_wheel import build_client_release
 from generators.build_ts_package import pack, stage
 from publishing import build_docs
+from traffic import TrafficError
 
 ROOT = crm_contract.spec_path().parent
 CHANGELOG = ROOT / "CHANGELOG.md"
@@ -97,14 +103,56 @@ def contract_entries(version: str) -> list[str]:
             for change in changes]  # fmt: skip
 
 
-def write_changelog(date: str | None = None) -> str:
-    """Add the section of ``info.version`` to CHANGELOG.md and snapshot the spec; return it."""
+#: Where recorded partner calls are (glob patterns, separated by the path separator): the
+#: changelog then names the partners a change would affect (``contract_impact``).
+TRAFFIC_ENV = "CRM_CORE_TRAFFIC"
+
+
+def traffic_files(value: str | None) -> list[Path]:
+    """The traffic files ``CRM_CORE_TRAFFIC`` names; :class:`ReleaseError` if a pattern matches none."""
+    files: list[Path] = []
+    for pattern in filter(None, (value or "").split(os.pathsep)):
+        found = sorted(Path(p) for p in glob.glob(pattern))
+        if not found:
+            raise ReleaseError(f"{TRAFFIC_ENV}: {pattern!r} matches no file")
+        files += found
+    return files
+
+
+def impact_entries(version: str, traffic: Sequence[Path]) -> list[str]:
+    """One changelog line saying which recorded partner calls the change would break."""
+    older = [path for found, path in released_versions() if found < Version.parse(version)]
+    if not traffic or not older:
+        return []
+    try:
+        impact = check_impact_files(traffic, load(str(older[-1])), crm_contract.document())
+    except TrafficError as error:
+        raise ReleaseError(f"{TRAFFIC_ENV}: {error}") from None
+    checked = sum(impact.checked.values())
+    if not impact.breaking_calls:
+        return [f"Recorded partner calls: none of {checked} would break (`nox -s impact`)."]
+    partners: dict[str, int] = {}
+    for (_, key), count in impact.broken.items():
+        if count:
+            partners[key] = partners.get(key, 0) + count
+    named = ", ".join(f"`{key}` ({count})" for key, count in sorted(partners.items()))
+    return [
+        f"**Recorded partner calls this release would break**: {impact.breaking_calls} of "
+        f"{checked}, by partner key: {named} (`nox -s impact`)."
+    ]
+
+
+def write_changelog(date: str | None = None, traffic: Sequence[Path] = ()) -> str:
+    """Add the section of ``info.version`` to CHANGELOG.md and snapshot the spec; return it.
+
+    With ``traffic`` (recorded calls), the section names the partners the change would affect."""
     version = crm_contract.version()
     if CHANGELOG.exists() and f"\n## {version} " in CHANGELOG.read_text(encoding="utf-8"):
         raise ReleaseError(f"CHANGELOG.md already has {version}: raise info.version first")
     FRAGMENTS.mkdir(exist_ok=True)
     written = []
-    for number, entry in enumerate(contract_entries(version), 1):
+    entries = contract_entries(version) + impact_entries(version, traffic)
+    for number, entry in enumerate(entries, 1):
         fragment = FRAGMENTS / f"+contract-{number:04d}.contract.md"
         fragment.write_text(entry + "\n", encoding="utf-8")
         written.append(fragment)
@@ -253,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if args[:1] == ["changelog"]:
-            print(write_changelog(), end="")
+            print(write_changelog(traffic=traffic_files(os.environ.get(TRAFFIC_ENV))), end="")
             return 0
         if args[:1] == ["build"]:
             rest = args[1:]

@@ -133,3 +133,18 @@ def test_the_release_ships_the_coverage_report_and_what_changed(
     assert re.search(r"\| statuses \| 0% \(0/\d+\) \| 0% \(0/\d+\) \| \+0 \|", changes)
     with pytest.raises(releasing.ReleaseError, match="run nox -s contract first"):
         releasing.coverage_files(tmp_path / "nothing", out, "2.1.0")
+
+
+def test_the_changelog_names_what_recorded_calls_say(tmp_path: Path) -> None:
+    from publishing import release as releasing
+
+    corpus = ROOT / "tests" / "data" / "impact" / "staging.jsonl"
+    [line] = releasing.impact_entries(crm_contract.version(), [corpus])
+    assert line == "Recorded partner calls: none of 7 would break (`nox -s impact`)."
+    assert releasing.impact_entries(crm_contract.version(), []) == []
+    assert releasing.traffic_files(f"{corpus}{os.pathsep}{corpus.parent}/*.jsonl") == [
+        corpus,
+        corpus,
+    ]
+    with pytest.raises(releasing.ReleaseError, match="matches no file"):
+        releasing.traffic_files(str(tmp_path / "none-*.jsonl"))
