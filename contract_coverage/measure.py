@@ -10,19 +10,82 @@ need to hear about), a call to no operation of the contract.
 from __future__ import annotations
 
 import functools
+import json
 import multiprocessing
 import os
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_coverage.targets import DIMENSIONS, OperationTargets, SchemaFacts, targets
+from contract_coverage.targets import (
+    DIMENSIONS,
+    PURGE_STATE,
+    RETRY_STATE,
+    OperationTargets,
+    SchemaFacts,
+    targets,
+)
 from traffic import Call, read_calls
 from traffic.reader import read_range, split
+
+
+class Sequences:
+    """The domain states two calls show: a retried bulk delete, a trashed record later purged.
+
+    Remembers, per source and key, recent bulk-delete requests and the ids they soft-deleted,
+    at most :data:`MEMORY` of each (the oldest forgotten first). Calls measured by different
+    processes (:func:`measure_files`) are not compared with each other.
+    """
+
+    MEMORY = 100_000
+
+    def __init__(self) -> None:
+        self._requests: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._trashed: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    def see(self, call: Call) -> list[str]:
+        """The sequence states ``call`` completes (and remember what it may start)."""
+        if call.operation != "bulkDeleteRecords" or call.status != 200:
+            return []
+        request, answer = call.request_body, call.response_body
+        if not isinstance(request, dict) or not isinstance(answer, dict):
+            return []
+        who = (call.source, call.key_id or "")
+        found = []
+        signature = (*who, json.dumps(request, sort_keys=True))
+        if signature in self._requests and answer.get("deletedCount") == 0 and answer.get("failed"):
+            found.append(RETRY_STATE)
+        self._remember(self._requests, signature)
+        for item in _items(answer, "failed"):
+            place = (*who, str(item.get("recordId")))
+            if item.get("reason") == "NOT_FOUND" and place in self._trashed:
+                found.append(PURGE_STATE)
+                break
+        for item in _items(answer, "deleted"):
+            place = (*who, str(item.get("recordId")))
+            if request.get("permanent") is True:
+                self._trashed.pop(place, None)
+            else:
+                self._remember(self._trashed, place)
+        return found
+
+    def _remember(
+        self, memory: OrderedDict[tuple[str, str, str], None], key: tuple[str, str, str]
+    ) -> None:
+        memory[key] = None
+        memory.move_to_end(key)
+        if len(memory) > self.MEMORY:
+            memory.popitem(last=False)
+
+
+def _items(answer: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    items = answer.get(name)
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
 
 #: The source whose calls to no operation are its own probes, not findings.
 PROBING_SOURCE = "contract-run"
@@ -57,6 +120,7 @@ class Coverage:
     calls: Counter[str] = field(default_factory=Counter)
     #: The contract run's own calls to no operation (schemathesis' checks of unsupported methods).
     probes: Counter[str] = field(default_factory=Counter)
+    sequences: Sequences = field(default_factory=lambda: Sequences())
 
     def find(self, kind: str, operation: str | None, detail: str, value: str, source: str) -> None:
         key = (kind, operation, detail, value)
@@ -219,6 +283,8 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
     for state in goal.states:
         if state.reached_by(call):
             hit("states", state.name)
+    for name in coverage.sequences.see(call):
+        hit("states", name)
     status = call.status
     if status is None:
         return

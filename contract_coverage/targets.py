@@ -159,6 +159,16 @@ def _role_states(operation_id: str) -> Iterator[DomainState]:
         )
 
 
+#: A retry of a bulk delete: the same request again, every id reported, nothing deleted twice.
+RETRY_STATE = "a retry reported, nothing deleted twice"
+#: A trashed record purged once its time in the trash is over: not found after its soft delete.
+PURGE_STATE = "a trashed record purged (not found after its soft delete)"
+
+
+def _never(call: Call) -> bool:
+    return False
+
+
 def _domain_states() -> list[DomainState]:
     delete, create = "bulkDeleteRecords", "createProperty"
     states = [
@@ -173,6 +183,9 @@ def _domain_states() -> list[DomainState]:
         DomainState("a property created", create, lambda c: c.status == 201),
         DomainState("a duplicate name refused (409)", create, lambda c: _error_code(c) == "DuplicatedName"),
         DomainState("the plan's quota reached (403)", create, lambda c: _error_code(c) == "PlanQuotaExceeded"),
+        # Two calls each: measure.Sequences sees them (a call alone cannot show them).
+        DomainState(RETRY_STATE, delete, _never),
+        DomainState(PURGE_STATE, delete, _never),
     ]  # fmt: skip
     for operation_id in (delete, create):
         states += list(_role_states(operation_id))

@@ -2,7 +2,8 @@
 
 schemathesis signs every case with one OWNER key and sends schema-shaped
 bodies, so some of what the contract promises never comes up: a MEMBER's
-call and its 403, a record deleted twice, a full quota, a replayed or
+call and its 403, a record deleted twice, a record purged from the trash
+(the mock's admin clock moved past its 14 days), a full quota, a replayed or
 skewed signature, a body over the limit, a key over its signature budget.
 This phase makes one call for each against the embedded mock (its fixtures
 in ``contract_runner/fixtures.yaml`` hold the keys, records and quota it
@@ -46,7 +47,9 @@ UNKNOWN = Key("NCSNOSUCHKEY0000", "whatever-secret", "OWNER")
 ENTITY = "CRMET1260423081530123XYZ11122233"
 QUOTA_ENTITY = "CRMET1260423081530123QUOTAFULL01"
 UNKNOWN_ENTITY = "CRMET1260423081530123NOSUCHENTIT"
-RECORDS = [f"CRMRC1260423081530123REACH00000{n}" for n in (1, 2, 3)]
+RECORDS = [f"CRMRC1260423081530123REACH00000{n}" for n in (1, 2, 3, 4)]
+#: Past the days a record stays in the trash (14): the mock's data clock is moved this far.
+PAST_THE_TRASH = {"days": 15}
 UNKNOWN_RECORD = "CRMRC1260423081530123NOSUCHRECRD"
 
 
@@ -146,6 +149,10 @@ def reach(url: str, fixtures: Fixtures) -> list[Call]:
             (create, run.property_body("TEXT")),
         ):
             _refusals(run, path, body)
+        # Last (it moves the data clock): a record trashed, its time in the trash over, gone.
+        run.call(delete, {"recordIds": [RECORDS[3]]}, OWNER)
+        client.post(f"{run.url}/_mock/clock/advance", json=PAST_THE_TRASH).raise_for_status()
+        run.call(delete, {"recordIds": [RECORDS[3]]}, OWNER)
     run.calls += _over_budget(fixtures)
     return run.calls
 

@@ -152,3 +152,33 @@ def test_the_html_page_passes_the_docs_page_browser_checks(
         assert page.locator("details[open]").count() == 1
         assert watch.outside_requests == []
         assert watch.console_errors == []
+
+
+def test_states_of_two_calls_a_retry_and_a_purge() -> None:
+    from contract_coverage.targets import PURGE_STATE, RETRY_STATE
+
+    record = DEMO_RECORD_ID
+    deleted = {**DELETED, "deletedCount": 1, "failedCount": 0, "failed": [],
+               "deleted": [{"recordId": record, "entityId": DEMO_ENTITY_ID}]}  # fmt: skip
+    again = {**DELETED, "deletedCount": 0, "failedCount": 1, "deleted": [],
+             "failed": [{"recordId": record, "reason": "ALREADY_IN_TRASH", "errorMessage": "x"}]}  # fmt: skip
+    gone = {**again, "failed": [{"recordId": record, "reason": "NOT_FOUND", "errorMessage": "x"}]}
+    soft = {"recordIds": [record]}
+
+    def states(*calls: Call) -> set[str]:
+        items = measure(list(calls)).operations["bulkDeleteRecords"].items["states"]
+        return {name for name, sources in items.items() if sources}
+
+    first = call("bulkDeleteRecords", 200, soft, deleted, key_id="K1")
+    assert RETRY_STATE in states(first, call("bulkDeleteRecords", 200, soft, again, key_id="K1"))
+    # Another partner's same request is no retry of the first's.
+    assert RETRY_STATE not in states(
+        first, call("bulkDeleteRecords", 200, soft, again, key_id="K2")
+    )
+    later = call(
+        "bulkDeleteRecords", 200, {"recordIds": [record], "permanent": False}, gone, key_id="K1"
+    )
+    assert PURGE_STATE in states(first, later)
+    permanent = call("bulkDeleteRecords", 200, {"recordIds": [record], "permanent": True},
+                     {**deleted, "permanent": True}, key_id="K1")  # fmt: skip
+    assert PURGE_STATE not in states(first, permanent, later)  # gone for good, not purged
