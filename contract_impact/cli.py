@@ -24,7 +24,8 @@ import crm_contract
 from contract_diff.report import Version
 from contract_diff.sources import SourceError, last_release, load
 from contract_impact.check import Impact, check_impact_files
-from traffic import Call, TrafficError
+from contract_impact.replay import replay
+from traffic import Call, TrafficError, read_calls
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--spec", metavar="SOURCE", help="the changed contract (default: openapi.yaml)"
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
+    parser.add_argument(
+        "--replay", action="store_true",
+        help="also send every recorded, accepted request again (re-signed with a test key) to the "
+        "mock of openapi.yaml, and count those it now refuses as invalid (run nox -s generate first)",
+    )  # fmt: skip
     return parser
 
 
@@ -145,13 +151,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(report(impact), end="")
+    refused = 0
+    if args.replay:
+        if args.spec is not None:
+            print(
+                "error: --replay checks the mock of openapi.yaml: leave out --spec", file=sys.stderr
+            )
+            return 2
+        replayed = replay(call for _, _, call in read_calls(args.traffic))
+        refused = replayed.refused_calls
+        print(
+            f"replayed {sum(replayed.replayed.values())} recorded accepted requests against the mock "
+            f"of openapi.yaml: {refused} refused as invalid"
+        )
+        for (op, key), count in sorted(replayed.refused.items()):
+            print(f"- {op} {key}: {count} refused")
+        for op, (key, message, body) in replayed.examples.items():
+            print(f"  e.g. {op} ({key}): {message} — {body}")
     if args.json is not None:
         args.json.write_text(
             json.dumps(summary(impact), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    if not impact.breaking_calls:
+    if not impact.breaking_calls and not refused:
         print(f"ok: no recorded call would break ({sum(impact.checked.values())} checked)")
         return 0
+    if not impact.breaking_calls:
+        print(
+            f"error: the mock of openapi.yaml refuses {refused} recorded request(s) the base accepted"
+        )
+        return 0 if impact.major_bump else 1
     partners = sorted({key for (_, key), n in impact.broken.items() if n})
     verdict = (
         f"{impact.breaking_calls} recorded call(s) would break, partners: {', '.join(partners)}"

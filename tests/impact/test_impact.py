@@ -11,6 +11,7 @@ check names exactly the calls and partners.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import crm_contract
 from contract_diff.documents import compare_documents, resolve
 from contract_impact import check_impact
 from contract_impact.cli import main
-from traffic import read_calls
+from traffic import TrafficWriter, read_calls
 from validating_proxy.contract import build_contract
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "impact" / "staging.jsonl"
@@ -145,3 +146,26 @@ def test_bad_traffic_is_named_by_its_line_and_nothing_in_it_runs(
     )
     assert main(["--traffic", str(har)]) == 2
     assert f"{har}:1: not a crm-core-traffic line" in capsys.readouterr().err
+
+
+def test_replay_sends_accepted_requests_to_the_mock_and_counts_what_it_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from contract_impact.replay import replay
+
+    recorded = calls()
+    assert replay(recorded).refused_calls == 0  # the mock of openapi.yaml takes them all
+    # A request the server accepted that the contract (and so the mock) refuses: a key
+    # starting with a digit, as if the server had kept an older, looser rule.
+    odd = dataclasses.replace(
+        recorded[0], request_body={**recorded[0].request_body, "key": "9lives"}
+    )
+    result = replay([*recorded, odd])
+    assert result.refused == {("createProperty", A): 1}
+    assert "9lives" in result.examples["createProperty"][2]
+    lines = tmp_path / "odd.jsonl"
+    with TrafficWriter(lines) as writer:
+        writer.write(odd)
+    base = str(crm_contract.spec_path())
+    assert main(["--traffic", str(lines), "--base", base, "--replay"]) == 1
+    assert "1 refused as invalid" in capsys.readouterr().out
