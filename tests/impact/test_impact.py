@@ -169,3 +169,44 @@ def test_replay_sends_accepted_requests_to_the_mock_and_counts_what_it_refuses(
     base = str(crm_contract.spec_path())
     assert main(["--traffic", str(lines), "--base", base, "--replay"]) == 1
     assert "1 refused as invalid" in capsys.readouterr().out
+
+
+def test_ways_of_breaking_worked_out_once_are_the_same_as_worked_out_each_time() -> None:
+    from bench.bench_coverage import recorded_calls
+    from contract_impact.check import _schema_path, _violations
+
+    base = crm_contract.document()
+    new = copy.deepcopy(base)
+    new["info"]["version"] = "2.2.0"
+    new["components"]["schemas"]["RecordId"]["pattern"] = "^CRMRC1[0-9]{15}[A-Za-z0-9]{10}[0-4]$"
+    sample = recorded_calls(600)
+    impact = check_impact(sample, base, new)
+    before, after = build_contract(base), build_contract(new)
+    expected: dict[tuple[str, str, str, str], int] = {}
+    for call in sample:
+        old, changed_op = before.find(call.method, call.path), after.find(call.method, call.path)
+        assert old is not None
+        assert changed_op is not None
+        name = old.operation_id
+        found = set()
+        if not _violations(old.request_body, call.request_body, "request"):
+            found |= {
+                (name, "request", _schema_path(pointer), rule)
+                for pointer, rule in _violations(
+                    changed_op.request_body, call.request_body, "request"
+                )
+            }
+        status = call.status or 0
+        was, now = old.responses.get(status), changed_op.responses.get(status)
+        was_body = None if was is None else was.body
+        now_body = None if now is None else now.body
+        kept = was_body is not None and not _violations(was_body, call.response_body, "response")
+        if kept and now_body is not None:
+            found |= {
+                (name, "response", _schema_path(pointer), rule)
+                for pointer, rule in _violations(now_body, call.response_body, "response")
+            }
+        for kind in found:
+            expected[kind] = expected.get(kind, 0) + 1
+    assert {kind: entry.calls for kind, entry in impact.kinds.items()} == expected
+    assert impact.breaking_calls > 100
