@@ -10,7 +10,6 @@ need to hear about), a call to no operation of the contract.
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
 import os
 import re
@@ -44,8 +43,11 @@ class Sequences:
     MEMORY = 100_000
 
     def __init__(self) -> None:
-        self._requests: OrderedDict[tuple[str, str, str], None] = OrderedDict()
-        self._trashed: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        # Oldest first; popping the oldest is O(1) in an OrderedDict (a plain dict's first key
+        # is found past every slot deleted before it). Requests and ids are kept by their hash
+        # (64 bits: a false match is as likely as two equal random numbers).
+        self._requests: OrderedDict[int, None] = OrderedDict()
+        self._trashed: OrderedDict[int, None] = OrderedDict()
 
     def see(self, call: Call) -> list[str]:
         """The sequence states ``call`` completes (and remember what it may start)."""
@@ -56,28 +58,40 @@ class Sequences:
             return []
         who = (call.source, call.key_id or "")
         found = []
-        signature = (*who, json.dumps(request, sort_keys=True))
+        ids = request.get("recordIds")
+        try:
+            signature = hash(
+                (who, tuple(ids) if isinstance(ids, list) else ids, request.get("permanent"))
+            )
+        except (
+            TypeError
+        ):  # ids that are not strings (a list in a list): not a retry anyone can make
+            return []
         if signature in self._requests and answer.get("deletedCount") == 0 and answer.get("failed"):
             found.append(RETRY_STATE)
         self._remember(self._requests, signature)
+        trashed, salt = self._trashed, hash(who)
         for item in _items(answer, "failed"):
-            place = (*who, str(item.get("recordId")))
-            if item.get("reason") == "NOT_FOUND" and place in self._trashed:
+            if (
+                item.get("reason") == "NOT_FOUND"
+                and hash(str(item.get("recordId"))) ^ salt in trashed
+            ):
                 found.append(PURGE_STATE)
                 break
+        permanent = request.get("permanent") is True
         for item in _items(answer, "deleted"):
-            place = (*who, str(item.get("recordId")))
-            if request.get("permanent") is True:
-                self._trashed.pop(place, None)
-            else:
-                self._remember(self._trashed, place)
+            place = hash(str(item.get("recordId"))) ^ salt
+            if permanent:
+                trashed.pop(place, None)
+            elif place not in trashed:
+                trashed[place] = None
+                if len(trashed) > self.MEMORY:
+                    trashed.popitem(last=False)
         return found
 
-    def _remember(
-        self, memory: OrderedDict[tuple[str, str, str], None], key: tuple[str, str, str]
-    ) -> None:
+    def _remember(self, memory: OrderedDict[int, None], key: int) -> None:
         memory[key] = None
-        memory.move_to_end(key)
+        memory.move_to_end(key)  # now the newest
         if len(memory) > self.MEMORY:
             memory.popitem(last=False)
 
@@ -109,6 +123,21 @@ class OperationCoverage:
     targets: OperationTargets
     items: dict[str, dict[str, Counter[str]]]
     calls: Counter[str] = field(default_factory=Counter)
+    #: The response items' counters by (status, path) and (status, path, value): the same
+    #: Counter objects as in ``items``, found without building the item's name per call.
+    response_paths: dict[tuple[int, str], Counter[str]] = field(default_factory=dict)
+    response_values: dict[tuple[int, str, Any], Counter[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        properties, values = self.items["responseProperties"], self.items["responseValues"]
+        for status, facts in self.targets.responses.items():
+            for path in facts.properties:
+                self.response_paths[(status, path)] = properties[f"{status}: {path}"]
+            for path, known in facts.values.items():
+                for value in known:
+                    self.response_values[(status, path, value)] = values[
+                        f"{status}: {path}={value}"
+                    ]
 
 
 @dataclass
@@ -306,10 +335,11 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
     facts = goal.responses.get(status)
     if facts is None:
         return
+    paths, values_of = op.response_paths, op.response_values
     for path, values in (by_path(body) if body is not None else {}).items():
-        if not path:
-            continue
-        hit("responseProperties", f"{status}: {path}")
+        counts = paths.get((status, path))
+        if counts is not None:
+            counts[source] += 1
         known = facts.values.get(path)
         if known is None:
             continue
@@ -317,7 +347,7 @@ def _measure_call(coverage: Coverage, op: OperationCoverage, call: Call) -> None
             if not isinstance(value, str | int | bool):
                 continue
             if value in known:
-                hit("responseValues", f"{status}: {path}={value}")
+                values_of[(status, path, value)][source] += 1
             else:
                 kind = "unknown-open-value" if path in facts.open_values else "unknown-enum-value"
                 coverage.find(kind, goal.operation_id, f"a {path} the contract does not list",
