@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from traffic.record import FORMAT, FORMAT_VERSION, Call
 
 #: The longest line read (a call holds at most two bodies of the API's 1 MiB, escaped).
@@ -103,11 +105,34 @@ def _read_file(
                 continue
             complete = line.endswith(b"\n")
             try:
-                data = json.loads(line)  # bytes: decoded as UTF-8 by the parser itself
+                data = _parsed(line)
             except (UnicodeDecodeError, ValueError, RecursionError):
                 reason = "cut short (the file ends inside it)" if not complete else "not JSON"
                 raise TrafficError(f"{path}:{number}: {reason}") from None
             yield path, number, parse_call(data, f"{path}:{number}")
+
+
+#: Every digit as a 9, every other byte as a space: a run of 19 digits is then a plain
+#: substring search (a regular expression retries inside every run of digits).
+_DIGITS = bytes.maketrans(bytes(range(256)), bytes(57 if 48 <= b <= 57 else 32 for b in range(256)))
+_LONG_DIGITS = b"9" * 19
+
+
+def _parsed(line: bytes) -> Any:
+    """One line's JSON, as ``json.loads`` reads it.
+
+    orjson parses a line about 1.5x as fast (``bench -- coverage``). Where it
+    would differ, ``json`` reads the line: where orjson refuses it (NaN, a lone
+    surrogate escape) and where a number may pass 64 bits (19 digits in a row:
+    orjson reads such an integer as a float), so what is read is always what
+    ``json`` reads.
+    """
+    if _LONG_DIGITS not in line.translate(_DIGITS):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(line)  # bytes: decoded as UTF-8 by the parser itself
 
 
 def parse_call(data: Any, where: str) -> Call:

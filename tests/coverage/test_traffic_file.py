@@ -109,3 +109,16 @@ def test_shared_among_processes_the_counts_and_errors_are_the_same(
         handle.write("<html>\n")
     with pytest.raises(TrafficError, match=":301: not JSON"):
         measuring.measure_files([path], workers=2)
+
+
+@pytest.mark.parametrize(
+    "body", ['{"n": 100000000000000000000000000000}', '{"n": NaN}', '{"s": "\\ud800"}'],
+    ids=["past-64-bits", "nan", "lone-surrogate"],
+)  # fmt: skip
+def test_what_json_reads_the_reader_reads_too(tmp_path: Path, body: str) -> None:
+    line = good_line().replace('"body": {"name": "x"}', f'"body": {body}')
+    assert line != good_line()
+    path = tmp_path / "odd.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    [(_, _, call)] = list(read_calls([path]))
+    assert json.dumps(call.request_body) == json.dumps(json.loads(body))
