@@ -226,7 +226,10 @@ def mock_process(records: int, source: Path | None = None) -> Iterator[tuple[str
 
 
 @contextmanager
-def prism(spec: str) -> Iterator[str | None]:
+def prism(spec: str, *, package: str = PRISM, mode: str = "mock", upstream: str | None = None,
+          seconds: float = 120) -> Iterator[str | None]:  # fmt: skip
+    """Prism (``mock``, or ``proxy`` in front of ``upstream``) on 127.0.0.1; yields its URL,
+    or None (said why) when it cannot run."""
     if shutil.which("npx") is None:
         print("prism: npx not installed; Prism comparison skipped")
         yield None
@@ -234,14 +237,16 @@ def prism(spec: str) -> Iterator[str | None]:
     port = free_port()
     # A session of its own: npx starts Prism as a child, and both must go.
     process = subprocess.Popen(
-        ["npx", "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), spec],
+        ["npx", "--yes", package, mode, "-h", "127.0.0.1", "-p", str(port), spec,
+         *([upstream] if upstream else [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        if not wait_until_up(url, 120):
+        # Prism answers any path once up (404 or an answer): the port answering is enough.
+        if not wait_until_up(url, seconds):
             print("prism: did not start; comparison skipped")
             yield None
             return

@@ -18,21 +18,24 @@ through-proxy throughput includes the proxy's CPU taken from the mock.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.bench_mock import LOADS, LoadResult, alternate_rounds, load_generator, mock_process
+from bench.bench_mock import (
+    LOADS,
+    LoadResult,
+    alternate_rounds,
+    load_generator,
+    mock_process,
+    prism,
+)
 from crm_contract import spec_path
-from http_edge.serving import free_port, serve_process, wait_until_up
+from http_edge.serving import free_port, serve_process
 
 PRISM = "@stoplight/prism-cli@5.14.2"
 THROUGHPUT_GOAL = 0.5
@@ -53,31 +56,9 @@ def proxy_process(upstream: str) -> Iterator[tuple[str, int]]:
             yield url, process.pid
 
 
-@contextmanager
-def prism_proxy(upstream: str) -> Iterator[str | None]:
+def prism_proxy(upstream: str) -> AbstractContextManager[str | None]:
     """``prism proxy`` of the spec in front of ``upstream``; None (said why) if it cannot run."""
-    if shutil.which("npx") is None:
-        print("prism: npx not installed; Prism's proxy left out")
-        yield None
-        return
-    port = free_port()
-    # A session of its own: npx starts Prism as a child, and both must go.
-    process = subprocess.Popen(
-        ["npx", "--yes", PRISM, "proxy", "-h", "127.0.0.1", "-p", str(port),
-         str(spec_path()), upstream],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        # Prism answers any path once up (404 or a proxied answer): the port answering is enough.
-        if not wait_until_up(url, 180):
-            print("prism: did not start; Prism's proxy left out")
-            yield None
-            return
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+    return prism(str(spec_path()), package=PRISM, mode="proxy", upstream=upstream, seconds=180)
 
 
 def verdict(mock: LoadResult, ours: LoadResult, prism: LoadResult | None, sequential: bool) -> str:
