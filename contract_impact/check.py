@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import crm_contract
 from contract_diff.changes import Change
 from contract_diff.documents import compare_documents, resolve
 from traffic import Call, read_calls
@@ -89,23 +90,57 @@ def _change_for(
     name: str,
     side: str,
     pointer: str,
+    branch: int | None = None,
 ) -> str:
-    """The change whose place is where this break is (its schema path, any oneOf branch)."""
+    """The change whose place is where this break is: its schema path, in the body's own
+    ``oneOf`` branch (``branch``, from its discriminator) when the change names one."""
     where = f"{operation.method} {operation.path}" if operation else name
     wanted = _schema_path(pointer)
     place = "request body" if side == "request" else "response"
-    best = ""
+    best = fallback = ""
     for change in changes:
         if not change.kind.breaking or not change.where.startswith(where):
             continue
         if place not in change.where and change.where != where:
             continue
-        tail = re.sub(r"oneOf\[\d+\]\.?", "", change.where.split(")", 1)[-1].lstrip("."))
+        inner = change.where.split(")", 1)[-1].lstrip(".")
+        tail = re.sub(r"oneOf\[\d+\]\.?", "", inner)
         if tail == wanted or (wanted.startswith(tail) and tail):
-            return str(change)
-        if not best and not tail:
-            best = str(change)
-    return best
+            named = re.match(r"oneOf\[(\d+)\]", inner)
+            if named is None or branch is None or int(named.group(1)) == branch:
+                return str(change)
+            best = best or str(change)  # the same field changed in another branch
+        elif not fallback and not tail:
+            fallback = str(change)
+    return best or fallback
+
+
+def branches(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
+    """Per ``METHOD /path``, the request body's discriminator and which ``oneOf`` branch each
+    of its values selects (from the mapping).
+
+    >>> import crm_contract
+    >>> prop, chosen = branches(crm_contract.document())["POST /crm-core/v1/properties"]
+    >>> prop, chosen["DROPDOWN"], chosen["TEXT"]
+    ('fieldType', 0, 1)
+    """
+    found = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = crm_contract.resolve_ref(document, operation.get("requestBody", {}))
+            schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+            schema = crm_contract.resolve_ref(document, schema)
+            discriminator = schema.get("discriminator")
+            if not discriminator or "oneOf" not in schema:
+                continue
+            refs = [branch.get("$ref") for branch in schema["oneOf"]]
+            chosen = {
+                value: refs.index(target)
+                for value, target in discriminator.get("mapping", {}).items()
+                if target in refs
+            }
+            found[f"{method.upper()} {path}"] = (discriminator["propertyName"], chosen)
+    return found
 
 
 #: The most errors read of one body: a call breaks at the first; more only name more ways
@@ -167,6 +202,7 @@ def check_impact(calls: Iterable[Call], base: dict[str, Any], new: dict[str, Any
     """
     before, after = build_contract(base), build_contract(new)
     changes = compare_documents(resolve(base), resolve(new))
+    chosen = branches(new)
     impact = Impact(str(base["info"]["version"]), str(new["info"]["version"]), changes)
     explainer = Explainer()
     for call in calls:
@@ -176,7 +212,7 @@ def check_impact(calls: Iterable[Call], base: dict[str, Any], new: dict[str, Any
             continue
         key = call.key_id or "(no key)"
         impact.checked[(old_op.operation_id, key)] += 1
-        breaks = list(_breaks(call, old_op, after, changes, explainer))
+        breaks = list(_breaks(call, old_op, after, changes, explainer, chosen))
         if breaks:
             impact.broken[(old_op.operation_id, key)] += 1
         seen: set[tuple[str, str, str, str]] = set()
@@ -199,8 +235,14 @@ def _breaks(
     after: Contract,
     changes: Sequence[Change],
     explainer: Explainer,
+    chosen: dict[str, tuple[str, dict[str, int]]],
 ) -> Iterable[Break]:
     name = old_op.operation_id
+    branch = None
+    if f"{old_op.method} {old_op.path}" in chosen and isinstance(call.request_body, dict):
+        prop, by_value = chosen[f"{old_op.method} {old_op.path}"]
+        value = call.request_body.get(prop)
+        branch = by_value.get(value) if isinstance(value, str) else None
     key = call.key_id or "(no key)"
     new_op = after.find(call.method, call.path)
     if new_op is None:
@@ -220,7 +262,7 @@ def _breaks(
                 "request",
                 pointer,
                 rule,
-                _change_for(changes, new_op, name, "request", pointer),
+                _change_for(changes, new_op, name, "request", pointer, branch),
             )
     if call.status is None or call.response_body is None:
         return

@@ -78,6 +78,7 @@ def test_a_pattern_change_names_exactly_the_calls_and_partners_it_breaks() -> No
     assert kind.calls == 2
     assert kind.partners == {A, C}
     assert "pattern-changed" in kind.first.change  # tied to nox -s breaking's change
+    assert "oneOf[1].key" in kind.first.change  # the TEXT body's own branch
     assert "customerName" in kind.example
     # B's lowercase key, the calls without a key, and the negative case "1bad" are not victims.
     assert impact.broken[("createProperty", B)] == 0
