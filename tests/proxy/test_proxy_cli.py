@@ -58,6 +58,7 @@ def test_the_proxy_process_reports_and_exits(
     secrets = tmp_path / "secrets"
     secrets.write_text(f"# proxy secrets\n{KEY}:{SECRET}\n", encoding="utf-8")
     report = tmp_path / "out" / "violations.jsonl"
+    traffic = tmp_path / "out" / "calls.jsonl"
     port = free_port()
     with recording_server(
         [Reply(418, {"errorCode": "Teapot", "errorMessage": SECRET})]
@@ -70,6 +71,9 @@ def test_the_proxy_process_reports_and_exits(
             str(report),
             "--secrets-file",
             str(secrets),
+            "--traffic",
+            str(traffic),
+            "--hash-key-ids",
             *flags,
         ]
         process = start(arguments, port)
@@ -89,7 +93,10 @@ def test_the_proxy_process_reports_and_exits(
     assert "bulkDeleteRecords: 1 requests, response.status x1" in stdout
     [line] = [json.loads(text) for text in report.read_text(encoding="utf-8").splitlines()]
     assert line["check"] == "response.status"
-    for output in (stdout, stderr, report.read_text(encoding="utf-8")):
+    [call] = [json.loads(text) for text in traffic.read_text(encoding="utf-8").splitlines()]
+    assert (call["operation"], call["response"]["status"]) == ("bulkDeleteRecords", 418)
+    assert call["keyId"].startswith("sha256:")
+    for output in (stdout, stderr, report.read_text(encoding="utf-8"), traffic.read_text("utf-8")):
         assert SECRET not in output
 
 
@@ -105,6 +112,7 @@ def test_the_proxy_process_reports_and_exits(
         ),
         (["--upstream", "http://127.0.0.1:9", "--timeout", "0"], "give 0 < seconds <= 3600"),
         (["--upstream", "http://127.0.0.1:9", "--max-body-bytes", "12"], "from 1024 to 1 GiB"),
+        (["--upstream", "http://127.0.0.1:9", "--replay-budget", "0"], "a whole number from 1"),
         ([], "the following arguments are required: --upstream"),
     ],
 )
