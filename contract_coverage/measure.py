@@ -159,7 +159,7 @@ class Coverage:
         finding.sources[source] += 1
 
 
-def _side(facts: SchemaFacts, rule: str) -> tuple[str, str]:
+def _side(rule: str) -> tuple[str, str]:
     return {
         "maxItems": ("at", "beyond"), "maxLength": ("at", "beyond"), "maximum": ("at", "beyond"),
         "minItems": ("at", "below"), "minLength": ("at", "below"), "minimum": ("at", "below"),
@@ -180,7 +180,7 @@ def item_names(op: OperationTargets) -> dict[str, list[str]]:
     names["constraints"] = [
         f"{path} {rule}={bound}: {side}"
         for path, rule, bound in request.constraints
-        for side in _side(request, rule)
+        for side in _side(rule)
     ] + [f"{path} missing" for path in request.required]
     names["branches"] = [title for _, title, _ in request.branches]
     for status, facts in op.responses.items():
@@ -231,7 +231,7 @@ def _constraint_sides(facts: SchemaFacts, found: dict[str, list[Any]]) -> Iterat
         values = found.get(path)
         if not values:
             continue
-        inside, outside = _side(facts, rule)
+        inside, outside = _side(rule)
         if rule == "pattern":
             search = _compiled(bound).search
             hits = [search(value) is not None for value in values if isinstance(value, str)]

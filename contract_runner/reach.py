@@ -30,7 +30,6 @@ from http_edge.serving import serve_in_thread
 from mock_server import create_app
 from mock_server.fixtures import Fixtures
 from traffic import Call
-from traffic.record import body_from_bytes
 
 
 @dataclass(frozen=True)
@@ -85,21 +84,16 @@ class Reacher:
         self, path: str, raw: bytes, content_type: str, key: Key | None, status: int, answer: bytes
     ) -> Call:
         served = next(op for op in crm_contract.operations().values() if op.path == path)
-        limit = crm_contract.max_request_body_bytes()
-        request_body, request_note = body_from_bytes(raw, limit)
-        response_body, response_note = body_from_bytes(answer, 4 * limit)
-        call = Call(
+        call = Call.from_bytes(
             source="contract-run",
             operation=served.operation_id,
             method="POST",
             path=path,
-            status=status,
-            request_body=request_body,
+            request=raw,
             request_content_type=content_type,
-            request_note=request_note,
-            response_body=response_body,
+            status=status,
+            response=answer,
             response_content_type="application/json",
-            response_note=response_note,
             key_id=None if key is None else key.api_key,
             key_role=None if key is None else key.role,
             time=new_date(),

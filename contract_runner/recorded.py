@@ -16,11 +16,6 @@ from urllib.parse import urlsplit
 
 import crm_contract
 from traffic import Call
-from traffic.record import body_from_bytes
-
-#: Bodies the API accepts are 1 MiB at most; answers are kept to four times that.
-_REQUEST_LIMIT = crm_contract.max_request_body_bytes()
-_RESPONSE_LIMIT = 4 * _REQUEST_LIMIT
 
 
 def har_calls(har: Path, *, key_id: str | None, key_role: str | None) -> Iterator[Call]:
@@ -35,24 +30,18 @@ def har_calls(har: Path, *, key_id: str | None, key_role: str | None) -> Iterato
         path = urlsplit(request["url"]).path
         served = operations.get((request["method"].upper(), path))
         post = request.get("postData") or {}
-        body, note = body_from_bytes(post.get("text", "").encode("utf-8"), _REQUEST_LIMIT)
         status = response.get("status")
         content = response.get("content") or {}
-        answer, answer_note = body_from_bytes(
-            content.get("text", "").encode("utf-8"), _RESPONSE_LIMIT
-        )
-        yield Call(
+        yield Call.from_bytes(
             source="contract-run",
             operation=None if served is None else served.operation_id,
             method=request["method"].upper(),
             path=path,
-            status=status if isinstance(status, int) and 100 <= status <= 599 else None,
-            request_body=body,
+            request=post.get("text", "").encode("utf-8"),
             request_content_type=post.get("mimeType"),
-            request_note=note,
-            response_body=answer,
+            status=status if isinstance(status, int) and 100 <= status <= 599 else None,
+            response=content.get("text", "").encode("utf-8"),
             response_content_type=content.get("mimeType"),
-            response_note=answer_note,
             key_id=key_id,
             key_role=key_role,
             time=entry.get("startedDateTime"),

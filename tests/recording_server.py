@@ -97,6 +97,21 @@ def recording_server(script: list[Reply] | None = None) -> Iterator[RecordingSer
         server.server_close()
 
 
+def exchange_raw(url: str, data: bytes, timeout: float = 10.0) -> bytes:
+    """Send ``data`` as it is to the server at ``url`` and read its bytes until it closes.
+
+    For requests an HTTP client would not send (dot segments, an absolute target,
+    a repeated header): end them with ``Connection: close``.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
 @dataclass
 class RawUpstream:
     url: str

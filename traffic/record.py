@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import crm_contract
+
 #: What the ``format`` field of every line says, and the version this code reads and writes.
 FORMAT = "crm-core-traffic"
 FORMAT_VERSION = 1
@@ -88,6 +90,57 @@ class Call:
     def to_line(self) -> str:
         """The call as one line of JSON (no newline)."""
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_bytes(
+        cls,
+        *,
+        source: str,
+        operation: str | None,
+        method: str,
+        path: str,
+        request: bytes,
+        request_content_type: str | None,
+        status: int | None = None,
+        response: bytes | None = None,
+        response_content_type: str | None = None,
+        response_note: str | None = None,
+        request_limit: int | None = None,
+        response_limit: int | None = None,
+        key_id: str | None = None,
+        key_role: str | None = None,
+        time: str | None = None,
+    ) -> Call:
+        """A call from the bytes that travelled: each body parsed (:func:`body_from_bytes`)
+        within its limit (default: the API's request limit, four times that for answers).
+        ``response_note`` says why there is no ``response`` body to parse.
+
+        >>> Call.from_bytes(source="proxy", operation=None, method="POST", path="/x",
+        ...                 request=b'{"a": 1}', request_content_type="application/json",
+        ...                 status=500, response=b"<html>").response_note
+        'not JSON'
+        """
+        limit = crm_contract.max_request_body_bytes()
+        request_body, request_note = body_from_bytes(request, request_limit or limit)
+        response_body = None
+        if response is not None:
+            response_body, response_note = body_from_bytes(response, response_limit or 4 * limit)
+        return cls(
+            source=source,
+            operation=operation,
+            method=method,
+            path=path,
+            status=status,
+            request_body=request_body,
+            request_content_type=request_content_type,
+            request_note=request_note,
+            response_body=response_body,
+            response_content_type=response_content_type,
+            response_note=response_note,
+            key_id=key_id,
+            key_role=key_role,
+            time=time,
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Call:

@@ -42,7 +42,6 @@ from http_edge.handlers import (
 )
 from http_edge.protocol import reporting_refusals
 from traffic import Call, Redactor, TrafficWriter
-from traffic.record import body_from_bytes
 from validating_proxy.authorization import (
     DEFAULT_REPLAY_BUDGET,
     AuthorizationChecker,
@@ -118,32 +117,26 @@ class ProxyState:
         """One line of the traffic file for an exchange that reached the upstream."""
         if self.traffic is None:
             return
-        request_body, request_note = body_from_bytes(body, self.max_body_bytes)
-        response_body = response_note = response_type = None
+        response_type = None
         if answer is not None:
-            if answer.decoded is None:
-                response_note = "not decodable"
-            else:
-                response_body, response_note = body_from_bytes(
-                    answer.decoded, 4 * self.max_body_bytes
-                )
             response_type = next(
                 (v.decode("latin-1") for n, v in answer.headers if n.lower() == b"content-type"),
                 None,
             )
         self.traffic.write(
-            Call(
+            Call.from_bytes(
                 source="proxy",
                 operation=None if exchange.operation == UNKNOWN_OPERATION else exchange.operation,
                 method=exchange.method,
                 path=exchange.path,
-                status=None if answer is None else answer.status,
-                request_body=request_body,
+                request=body,
                 request_content_type=request.headers.get("content-type"),
-                request_note=request_note,
-                response_body=response_body,
+                status=None if answer is None else answer.status,
+                response=None if answer is None else answer.decoded,
                 response_content_type=response_type,
-                response_note=response_note,
+                response_note="not decodable" if answer and answer.decoded is None else None,
+                request_limit=self.max_body_bytes,
+                response_limit=4 * self.max_body_bytes,
                 key_id=api_key_of(request.headers.getlist("authorization")),
                 time=isoformat_ms(datetime.now(UTC)),
             )

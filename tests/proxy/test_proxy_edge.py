@@ -24,7 +24,13 @@ import pytest
 from auth_plugin import sign_request
 from mock_server.fixtures import DEMO_RECORD_ID
 from tests.live_mock import RunningProxy, serve_proxy
-from tests.recording_server import RawUpstream, http_answer, raw_upstream, recording_server
+from tests.recording_server import (
+    RawUpstream,
+    exchange_raw,
+    http_answer,
+    raw_upstream,
+    recording_server,
+)
 from tests.spec_tables import response_example
 
 KEY = "NCSPROXYEDGEKEY1"
@@ -192,29 +198,26 @@ def test_deflate_in_either_form_is_decoded(upstream: RawUpstream, tmp_path: Path
 # --- one path, checked and forwarded ------------------------------------------------------
 
 
-def raw_request(proxy: RunningProxy, target: bytes, body: bytes = b"{}") -> bytes:
-    """Send ``target`` exactly as given (httpx would resolve its dot segments first)."""
-    return _raw(proxy, target, body)
+def raw_request(
+    proxy: RunningProxy,
+    target: bytes = DELETE.encode(),
+    body: bytes = b"{}",
+    authorization: str | None = None,
+) -> bytes:
+    """POST ``target`` exactly as given (httpx would resolve its dot segments first), signed
+    unless ``authorization`` is given; the answer's bytes."""
+    signed = authorization if authorization is not None else sign_request(KEY, SECRET)
+    return exchange_raw(
+        proxy.url,
+        b"POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+        % (target, signed.encode(), len(body), body),
+    )
 
 
 def own_refusals(proxy: RunningProxy) -> list[str]:
     """The checks of the report's lines about the proxy's own refusals and faults."""
     return [line["check"] for line in proxy.lines() if line["check"].startswith("proxy.")]
-
-
-def _raw(proxy: RunningProxy, target: bytes, body: bytes) -> bytes:
-    """Send ``target`` exactly as given (httpx would resolve its dot segments first)."""
-    host, port = proxy.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(
-            b"POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-            % (target, sign_request(KEY, SECRET).encode(), len(body), body)
-        )
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    return answer
 
 
 def test_a_dot_segment_path_is_checked_as_the_operation_it_reaches(tmp_path: Path) -> None:
@@ -333,19 +336,15 @@ def test_a_key_past_its_replay_budget_gets_429_with_retry_after(tmp_path: Path) 
 # --- bodies the parser and the report must survive -------------------------------------------
 
 
-def post_body(proxy: RunningProxy, body: bytes, target: bytes = DELETE.encode()) -> bytes:
-    return _raw(proxy, target, body)
-
-
 @pytest.mark.parametrize("side", ["request", "response"])
 def test_deep_nesting_is_a_violation_not_a_500(tmp_path: Path, side: str) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
         if side == "response":
             upstream.script.append(http_answer(200, b'{"deletedCount": ' + deep + b"}", JSON))
-            answer = post_body(proxy, json.dumps(DELETE_BODY).encode())
+            answer = raw_request(proxy, body=json.dumps(DELETE_BODY).encode())
         else:
-            answer = post_body(proxy, b'{"recordIds": ' + deep + b"}")
+            answer = raw_request(proxy, body=b'{"recordIds": ' + deep + b"}")
         assert answer.startswith(b"HTTP/1.1 200 ")
     assert f"{side}.body.too-deep" in checks(proxy)
 
@@ -353,7 +352,7 @@ def test_deep_nesting_is_a_violation_not_a_500(tmp_path: Path, side: str) -> Non
 def test_a_lone_surrogate_is_reported_in_a_valid_line(tmp_path: Path) -> None:
     body = b'{"recordIds": ["\\ud800x", "\\udc00", "\\ud83d\\ude00"], "permanent": "\\u2028"}'
     with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
-        answer = post_body(proxy, body)
+        answer = raw_request(proxy, body=body)
         assert answer.startswith(b"HTTP/1.1 200 ")  # the upstream's answer, not the proxy's 500
         raw = proxy.report_text().encode("utf-8", "surrogatepass")
     raw.decode("utf-8")  # every line is valid UTF-8
@@ -368,8 +367,8 @@ def test_no_line_grows_with_the_body_and_an_exchange_writes_at_most_50(tmp_path:
     huge_key = "k" * 800_000
     many = {f"extra{i}": i for i in range(500)}
     with raw_upstream() as upstream, serve_proxy(upstream.url, tmp_path / "v.jsonl") as proxy:
-        post_body(proxy, json.dumps({"recordIds": ["x" * 800_000], huge_key: 1}).encode())
-        post_body(proxy, json.dumps({"recordIds": [DEMO_RECORD_ID], **many}).encode())
+        raw_request(proxy, body=json.dumps({"recordIds": ["x" * 800_000], huge_key: 1}).encode())
+        raw_request(proxy, body=json.dumps({"recordIds": [DEMO_RECORD_ID], **many}).encode())
         summary = proxy.summary()
     lines = proxy.report_text().split("\n")[:-1]
     assert max(len(line) for line in lines) < 2_000
@@ -396,29 +395,20 @@ def test_a_secret_never_reaches_the_report_in_any_form(tmp_path: Path) -> None:
         serve_proxy(upstream.url, tmp_path / "v.jsonl", secrets=secrets) as proxy,
     ):
         # JSON-escaped in a body value, cut at 200 characters right through the secret.
-        post_body(proxy, json.dumps({"recordIds": ["x" * 190 + TRICKY]}).encode())
+        raw_request(proxy, body=json.dumps({"recordIds": ["x" * 190 + TRICKY]}).encode())
         # Percent-encoded in the path (an unknown operation, reported with its path).
-        post_body(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").encode())
-        post_body(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").lower().encode())
+        raw_request(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").encode())
+        raw_request(proxy, b"/crm-core/v1/" + quote(TRICKY, safe="").lower().encode())
         # In the response, under an unknown field.
         upstream.script.append(http_answer(200, json.dumps({"leak": TRICKY * 3}).encode(), JSON))
-        post_body(proxy, json.dumps(DELETE_BODY).encode())
+        raw_request(proxy, body=json.dumps(DELETE_BODY).encode())
         # Pasted into the Authorization header, and a malformed one holding a signature.
         for value in (
             f"HMAC-SHA256 apiKey={KEY}, date=2026-04-23T08:15:30Z, salt={TRICKY}, signature={TRICKY}",
             f"HMAC-SHA256 apiKey={KEY}, date={TRICKY}, salt=0123456789abcdef, signature={'ab' * 32}",
             f"HMAC-SHA256 apiKey={KEY} date=2026 signature={'cd' * 32}",
         ):
-            host, port = proxy.url.removeprefix("http://").split(":")
-            with socket.create_connection((host, int(port)), timeout=10) as connection:
-                body = json.dumps(DELETE_BODY).encode()
-                connection.sendall(
-                    b"POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                    % (DELETE.encode(), value.encode(), len(body), body)
-                )
-                while connection.recv(65536):
-                    pass
+            raw_request(proxy, body=json.dumps(DELETE_BODY).encode(), authorization=value)
     text = proxy.report_text()
     assert "[secret]" in text
     for form in (TRICKY, escaped, quote(TRICKY, safe=""), quote(TRICKY, safe="").lower()):
@@ -451,16 +441,12 @@ def test_a_second_content_type_is_a_violation_either_way(tmp_path: Path) -> None
     ):
         upstream.script.append(http_answer(200, DELETED, JSON, ("Content-Type", "text/plain")))
         body = json.dumps(DELETE_BODY).encode()
-        host, port = proxy.url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as connection:
-            connection.sendall(
-                b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
-                % (DELETE.encode(), len(body), body)
-            )
-            answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
+        answer = exchange_raw(
+            proxy.url,
+            b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+            % (DELETE.encode(), len(body), body),
+        )
     assert answer.startswith(b"HTTP/1.1 502 ")  # under --fail-on-violation
     found = checks(proxy)
     assert "request.duplicate-content-type" in found
@@ -480,8 +466,10 @@ def test_every_exchange_is_a_traffic_line_with_secrets_blanked(tmp_path: Path) -
         hash_key_ids=True,
     ) as proxy:  # fmt: skip
         upstream.script.append(answer)
-        post_body(proxy, json.dumps({"recordIds": [DEMO_RECORD_ID], "note": SECRET}).encode())
-        post_body(proxy, b"not json", b"/crm-core/v1/properties")
+        raw_request(
+            proxy, body=json.dumps({"recordIds": [DEMO_RECORD_ID], "note": SECRET}).encode()
+        )
+        raw_request(proxy, b"/crm-core/v1/properties", b"not json")
         proxy.summary()  # the second exchange's line is written after its answer
     calls = [call for _, _, call in read_calls([traffic])]
     assert [(c.operation, c.status) for c in calls] == [

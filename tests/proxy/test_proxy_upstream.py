@@ -21,7 +21,7 @@ from auth_plugin import sign_request
 from http_edge.serving import free_port
 from mock_server.fixtures import DEMO_ENTITY_ID, DEMO_RECORD_ID
 from tests.live_mock import RunningProxy, serve_proxy
-from tests.recording_server import RecordingServer, Reply, recording_server
+from tests.recording_server import RecordingServer, Reply, exchange_raw, recording_server
 from tests.spec_tables import response_example
 from validating_proxy.forwarding import Upstream, UpstreamAnswer
 
@@ -268,17 +268,13 @@ def test_an_absolute_request_target_still_goes_to_the_upstream(
     proxy: RunningProxy, upstream: RecordingServer
 ) -> None:
     body = json.dumps(DELETE_BODY).encode()
-    host, port = proxy.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as connection:
-        connection.sendall(
-            b"POST http://example.invalid:8080%s HTTP/1.1\r\nHost: example.invalid:8080\r\n"
-            b"Authorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n%s"
-            % (DELETE.encode(), sign_request(KEY, SECRET).encode(), len(body), body)
-        )
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
+    answer = exchange_raw(
+        proxy.url,
+        b"POST http://example.invalid:8080%s HTTP/1.1\r\nHost: example.invalid:8080\r\n"
+        b"Authorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n%s"
+        % (DELETE.encode(), sign_request(KEY, SECRET).encode(), len(body), body),
+    )
     assert answer.startswith(b"HTTP/1.1 200 ")
     [seen] = upstream.received
     assert seen.path == DELETE
