@@ -32,7 +32,6 @@ from auth_plugin.signing import new_date as isoformat_ms
 from auth_plugin.signing import utc_now
 from http_edge.errors import ApiError
 from http_edge.handlers import (
-    BODY_TIMEOUT_SECONDS,
     AnswerFaults,
     api_error,
     client_gone,
@@ -195,7 +194,7 @@ async def forward(request: Request) -> Response:
         if error.status == 413:
             message = f"the proxy forwards bodies of at most {state.max_body_bytes} bytes (--max-body-bytes)"
             return _refuse(state, exchange, 413, "PayloadTooLarge", message, "proxy.body-too-large")
-        message = f"the request's body did not all arrive within {BODY_TIMEOUT_SECONDS:g} s"
+        message = f"the request's body did not all arrive in time ({error.message})"
         return _refuse(
             state, exchange, error.status, error.error_code, message, "proxy.body-timeout"
         )
