@@ -147,6 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         new = load(args.spec) if args.spec else crm_contract.document()
         newest = max(Version.parse(base["info"]["version"]), Version.parse(new["info"]["version"]))
         impact = check_impact_files(args.traffic, base, new, accept=RecordedNoLaterThan(newest))
+        if impact.outside and not impact.checked:
+            path, number, call = next(read_calls(args.traffic))
+            raise TrafficError(
+                f"{path}:{number}: none of the {impact.outside} recorded calls is for an operation "
+                f"of the base contract (this one: {call.method} {call.path[:80]}): another API's traffic?"
+            )
     except (TrafficError, SourceError, ValueError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

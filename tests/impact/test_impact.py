@@ -141,6 +141,12 @@ def test_bad_traffic_is_named_by_its_line_and_nothing_in_it_runs(
     )
     assert main(["--traffic", str(newer)]) == 2
     assert "newer than the one checked" in capsys.readouterr().err
+    other = tmp_path / "other-api.jsonl"
+    other.write_text(
+        lines[0].replace("/crm-core/v1/properties", "/messages/v4/send") + "\n", encoding="utf-8"
+    )
+    assert main(["--traffic", str(other)]) == 2
+    assert f"{other}:1: none of the 1 recorded calls is for an operation" in capsys.readouterr().err
     har = tmp_path / "requests.har.json"
     har.write_text(
         json.dumps({"log": {"entries": [{"request": {"url": "$(rm -rf /)"}}]}}), encoding="utf-8"
